@@ -1,0 +1,189 @@
+"""Run a TransferPlan on the target as idempotent steps.
+
+Each step first asks the target whether its effect is already there (the sha1 of every version under the
+title, the page text) and does only what is missing. A second run of a finished plan changes nothing; a
+run cut off half-way is completed by the next one, never duplicated. Temp files live in a per-run
+directory that is removed on success, failure and exception alike.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from wikifile_transfer.errors import UploadError
+from wikifile_transfer.i18n import msg
+from wikifile_transfer.transfer.model import FileVersion, Status, TransferPlan, TransferResult
+from wikifile_transfer.transfer.target import TargetState, fetch_target_state
+from wikifile_transfer.wiki.download import download
+from wikifile_transfer.wiki.site import Wiki
+from wikifile_transfer.wiki.upload import upload
+from wikifile_transfer.wikitext.provenance import format_timestamp
+
+# Warnings the executor expects when it uploads a *new version* of the file it is building: the title
+# exists (it is ours), or the bytes equal an older version of the same file (a revert in the history).
+NEW_VERSION_WARNINGS = frozenset({"exists", "duplicateversions"})
+
+
+class Listener(Protocol):
+    """Receives progress: which step runs, and bytes moved. The CLI draws bars, a worker stores events."""
+
+    def step(self, key: str, *params: str) -> None: ...
+
+    def bytes_down(self, done: int, total: int) -> None: ...
+
+    def bytes_up(self, done: int, total: int) -> None: ...
+
+
+class NullListener:
+    def step(self, key: str, *params: str) -> None:
+        return None
+
+    def bytes_down(self, done: int, total: int) -> None:
+        return None
+
+    def bytes_up(self, done: int, total: int) -> None:
+        return None
+
+
+@dataclass
+class ExecutorSettings:
+    temp_dir: Path | None = None
+    chunk_size: int = 5 * 1024 * 1024
+    max_download_bytes: int = 5 * 1024**3
+
+
+@dataclass
+class Executor:
+    source_wiki: Wiki
+    target_wiki: Wiki
+    settings: ExecutorSettings = field(default_factory=ExecutorSettings)
+    listener: Listener = field(default_factory=NullListener)
+
+    def run(self, plan: TransferPlan) -> TransferResult:
+        self.target_wiki.ensure_login()
+        result = TransferResult(status=Status.DONE, target_title=plan.target_title)
+        state = fetch_target_state(self.target_wiki, plan.target_title)
+        if plan.import_history and not state.page_exists:
+            self._import_history(plan)
+            result.steps.append("import-history")
+            state = fetch_target_state(self.target_wiki, plan.target_title)
+        with tempfile.TemporaryDirectory(prefix="wft-", dir=self.settings.temp_dir) as workdir:
+            for index, version in enumerate(plan.source.versions):
+                present = self._present_versions(plan, state)
+                if index < present:
+                    result.skipped.append(version)
+                    continue
+                self._upload_version(plan, index, version, Path(workdir), state)
+                result.uploaded.append(version)
+                result.steps.append(f"upload-version-{index + 1}")
+                state = fetch_target_state(self.target_wiki, plan.target_title)
+        if self._page_text_step(plan, state):
+            result.steps.append("page-text")
+        title = state.title or plan.target_title
+        result.target_title = title
+        result.target_url = self.target_wiki.page_url(title)
+        if not result.steps:
+            result.status = Status.ALREADY_DONE
+        return result
+
+    # --- steps ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _present_versions(plan: TransferPlan, state: TargetState) -> int:
+        """How many of the plan's versions (oldest first) the target already has, in order."""
+        wanted = [v.sha1 for v in plan.source.versions]
+        if state.repository != "local" or not state.sha1s:
+            return 0
+        if wanted[: len(state.sha1s)] != state.sha1s:
+            raise UploadError(plan.target_title, key="wft-error-target-diverged")
+        return len(state.sha1s)
+
+    def _upload_version(
+        self, plan: TransferPlan, index: int, version: FileVersion, workdir: Path, state: TargetState
+    ) -> None:
+        total = len(plan.source.versions)
+        self.listener.step("wft-step-download", str(index + 1), str(total))
+        limit = min(self.settings.max_download_bytes, self.target_wiki.siteinfo().max_upload_size or 1 << 62)
+        downloaded = download(
+            self.source_wiki.api.http,
+            version.url,
+            dest_dir=workdir,
+            max_bytes=limit,
+            expected_sha1=version.sha1,
+            expected_size=version.size,
+            on_progress=lambda done: self.listener.bytes_down(done, version.size),
+        )
+        try:
+            self.listener.step("wft-step-upload", str(index + 1), str(total))
+            first = index == 0
+            accept: frozenset[str] = frozenset()
+            if first and state.page_exists:
+                accept = frozenset({"page-exists"})
+            elif not first:
+                accept = NEW_VERSION_WARNINGS
+            min_chunk = self.target_wiki.siteinfo().min_chunk_size
+            chunk = max(self.settings.chunk_size, min_chunk)
+            outcome = upload(
+                self.target_wiki.api,
+                downloaded.path,
+                plan.target_name,
+                text=plan.page_text,
+                comment=plan.summary if first else self._version_comment(plan, version),
+                chunk_size=chunk if downloaded.size > chunk else None,
+                accept_warnings=accept,
+                on_progress=self.listener.bytes_up,
+            )
+        finally:
+            downloaded.path.unlink(missing_ok=True)
+        if outcome.result != "Success":
+            warnings = ", ".join(sorted(outcome.warnings))
+            raise UploadError(plan.target_title, warnings, key="wft-error-upload-warnings")
+
+    def _version_comment(self, plan: TransferPlan, version: FileVersion) -> str:
+        lang = self.target_wiki.siteinfo().lang
+        return msg(
+            "wft-summary-version",
+            version.user,
+            format_timestamp(version.timestamp),
+            version.comment,
+            plan.source.page_url,
+            lang=lang,
+        )
+
+    def _import_history(self, plan: TransferPlan) -> None:
+        """Special:Export of the source page with its full history, then action=import on the target."""
+        self.listener.step("wft-step-import-history")
+        site = self.source_wiki.siteinfo()
+        index_url = site.server.rstrip("/") + site.scriptpath + "/index.php"
+        # Special:Export switches curonly/templates on by their mere presence: send neither.
+        response = self.source_wiki.api.http.request(
+            "POST",
+            index_url,
+            data={"title": "Special:Export", "pages": plan.source.title, "history": "1", "wpDownload": "1"},
+        )
+        if response.status_code != 200 or b"<mediawiki" not in response.content[:2000]:
+            raise UploadError(plan.source.title, key="wft-error-export-failed")
+        prefix = plan.import_prefix or "source"
+        self.target_wiki.api.post_with_token(
+            {"action": "import", "interwikiprefix": prefix, "assignknownusers": "1"},
+            files={"xml": ("export.xml", response.content, "application/xml")},
+        )
+
+    def _page_text_step(self, plan: TransferPlan, state: TargetState) -> bool:
+        """Put the planned text on the page when the page still has the imported source text.
+
+        A page whose text is neither the imported original nor the planned text was edited by someone
+        after the transfer: it is left alone.
+        """
+        if state.text is None or state.text.strip() == plan.page_text.strip():
+            return False
+        if not plan.import_history or state.text.strip() != plan.source.text.strip():
+            return False
+        self.listener.step("wft-step-page-text")
+        self.target_wiki.api.post_with_token(
+            {"action": "edit", "title": plan.target_title, "text": plan.page_text, "summary": plan.summary, "nocreate": "1"}
+        )
+        return True

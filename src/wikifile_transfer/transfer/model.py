@@ -1,0 +1,150 @@
+"""The domain model of one transfer: SourceRef → SourceFile → TransferPlan → CheckReport → TransferResult.
+
+Plain data, no I/O: the names follow FileImporter's domain model (ImportPlan, validators) where it fits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """What the user named: a wiki (configured name, Wikimedia name or URL) and a title in its File namespace."""
+
+    wiki: str
+    title: str
+
+
+@dataclass(frozen=True)
+class FileVersion:
+    """One version of a file as imageinfo reports it."""
+
+    timestamp: str
+    user: str
+    comment: str
+    sha1: str
+    size: int
+    width: int
+    height: int
+    mime: str
+    url: str
+
+
+@dataclass(frozen=True)
+class PageRevision:
+    """One revision of the description page (content not kept: only the latest text is transferred)."""
+
+    revid: int
+    timestamp: str
+    user: str
+    comment: str
+
+
+@dataclass
+class SourceFile:
+    """Everything the plan needs to know about the file on the source wiki. Lists are oldest first."""
+
+    ref: SourceRef
+    wiki_name: str
+    title: str  # normalised, with the source wiki's local File namespace name
+    page_url: str
+    versions: list[FileVersion]
+    revisions: list[PageRevision]
+    text: str
+    categories: list[str] = field(default_factory=list)
+    templates: list[str] = field(default_factory=list)
+    repository: str = "local"  # "local", or the name of the shared repository serving the file
+    lang: str = "en"
+
+    @property
+    def latest(self) -> FileVersion:
+        return self.versions[-1]
+
+    @property
+    def name(self) -> str:
+        """The title without its namespace prefix."""
+        return self.title.split(":", 1)[1] if ":" in self.title else self.title
+
+    @property
+    def extension(self) -> str:
+        return self.name.rsplit(".", 1)[-1].lower() if "." in self.name else ""
+
+    @property
+    def uploaders(self) -> list[str]:
+        """Distinct original uploaders, in order of their first upload."""
+        return list(dict.fromkeys(v.user for v in self.versions))
+
+    @property
+    def authors(self) -> list[str]:
+        """Distinct authors of the description page, in order of their first edit."""
+        return list(dict.fromkeys(r.user for r in self.revisions))
+
+
+class Outcome(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    BLOCK = "block"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The verdict of one check, explained by a message key and its parameters."""
+
+    id: str
+    outcome: Outcome
+    key: str
+    params: tuple[str, ...] = ()
+
+
+@dataclass
+class CheckReport:
+    results: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def blocked(self) -> bool:
+        return any(r.outcome is Outcome.BLOCK for r in self.results)
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        return [r for r in self.results if r.outcome is Outcome.WARN]
+
+    def get(self, check_id: str) -> CheckResult | None:
+        return next((r for r in self.results if r.id == check_id), None)
+
+
+@dataclass
+class TransferPlan:
+    """What will be done on the target: which title, which versions in which order, which page text."""
+
+    source: SourceFile
+    target_wiki: str
+    target_title: str  # with the target's local File namespace name
+    page_text: str
+    summary: str
+    import_history: bool = False
+    import_prefix: str | None = None  # interwiki prefix on the target for the source (names imported users)
+    changes: list[str] = field(default_factory=list)  # what the description transform did (message keys)
+
+    @property
+    def target_name(self) -> str:
+        return self.target_title.split(":", 1)[1] if ":" in self.target_title else self.target_title
+
+
+class Status(StrEnum):
+    DONE = "done"
+    ALREADY_DONE = "already_done"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+    PLANNED = "planned"  # a dry run
+
+
+@dataclass
+class TransferResult:
+    status: Status
+    target_title: str | None = None
+    target_url: str | None = None
+    uploaded: list[FileVersion] = field(default_factory=list)  # versions uploaded by this run
+    skipped: list[FileVersion] = field(default_factory=list)  # versions found already on the target
+    steps: list[str] = field(default_factory=list)  # the steps that changed something, in order

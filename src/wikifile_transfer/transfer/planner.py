@@ -1,0 +1,130 @@
+"""SourceFile → TransferPlan, and the lookups the checks need (CheckContext).
+
+The planner decides the target title, whether the page history can be imported, and the page text:
+the minimal description transform plus the provenance part that keeps every credit.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from wikifile_transfer.errors import NotLoggedInError
+from wikifile_transfer.i18n import msg
+from wikifile_transfer.transfer.checks import CheckContext
+from wikifile_transfer.transfer.model import SourceFile, TransferPlan
+from wikifile_transfer.transfer.target import fetch_target_state, find_duplicates
+from wikifile_transfer.wiki.api import UserInfo
+from wikifile_transfer.wiki.registry import WikiRegistry
+from wikifile_transfer.wiki.site import Wiki
+from wikifile_transfer.wiki.siteinfo import SiteInfo
+from wikifile_transfer.wikitext.minimal import transform
+from wikifile_transfer.wikitext.provenance import interwiki_user_link, provenance_section
+
+CATEGORY_NS = 14
+
+
+def interwiki_prefix(target: SiteInfo, source: SiteInfo) -> str | None:
+    """The shortest interwiki prefix on ``target`` that points at the ``source`` wiki's articles."""
+    source_article = source.server.rstrip("/") + source.articlepath
+
+    def normal(url: str) -> str:
+        parts = urlsplit(url if "//" in url else "//" + url)
+        return f"{parts.netloc.lower()}{parts.path}"
+
+    wanted = normal(source_article)
+    matches = [prefix for prefix, url in target.interwiki.items() if normal(url) == wanted]
+    return min(matches, key=lambda p: (len(p), p)) if matches else None
+
+
+def category_prefixes(site: SiteInfo) -> list[str]:
+    ns = site.namespaces.get(CATEGORY_NS)
+    if ns is None:
+        return ["Category"]
+    return [ns.name, *([ns.canonical] if ns.canonical else []), *ns.aliases]
+
+
+def current_user(wiki: Wiki) -> UserInfo | None:
+    """The account the tool uses on ``wiki``: logged in when credentials are configured, else None."""
+    if wiki.credentials is None:
+        return None
+    try:
+        wiki.ensure_login()
+    except NotLoggedInError:
+        return None
+    return wiki.api.userinfo()
+
+
+def build_plan(
+    source: SourceFile,
+    source_wiki: Wiki,
+    target_wiki: Wiki,
+    *,
+    title: str | None = None,
+    import_history: bool = False,
+) -> TransferPlan:
+    source_site = source_wiki.siteinfo()
+    target_site = target_wiki.siteinfo()
+    lang = target_site.lang
+    target_title = target_wiki.file_title(title or source.name)
+    transformed = transform(source.text, category_prefixes=category_prefixes(source_site))
+    prefix = interwiki_prefix(target_site, source_site)
+    user_link = interwiki_user_link(prefix, lambda user: source_wiki.page_url(f"User:{user}"))
+    provenance = provenance_section(
+        source_url=source.page_url,
+        source_title=source.title,
+        source_wiki=source_site.sitename,
+        versions=source.versions,
+        authors=source.authors,
+        user_link=user_link,
+        lang=lang,
+        with_authors=not import_history,
+    )
+    text = transformed.text.rstrip("\n")
+    page_text = f"{text}\n\n{provenance}" if text else provenance
+    summary = msg("wft-summary-transfer", source.page_url, source.title, source_site.sitename, lang=lang)
+    return TransferPlan(
+        source=source,
+        target_wiki=target_wiki.name,
+        target_title=target_title,
+        page_text=page_text,
+        summary=summary,
+        import_history=import_history,
+        import_prefix=prefix,
+        changes=[c.key for c in transformed.changes],
+    )
+
+
+def shared_repository_wikis(wiki: Wiki, registry: WikiRegistry) -> list[Wiki]:
+    """The wikis whose files ``wiki`` shows as its own (Commons for a Wikipedia)."""
+    response = wiki.api.get({"action": "query", "meta": "filerepoinfo", "friprop": "name|local|scriptDirUrl"})
+    wikis = []
+    for repo in response.get("query", {}).get("repos", []):
+        script = repo.get("scriptDirUrl")
+        if repo.get("local") or not script:
+            continue
+        wikis.append(registry.get(str(script).rstrip("/") + "/api.php"))
+    return wikis
+
+
+def gather_context(
+    plan: TransferPlan,
+    target_wiki: Wiki,
+    registry: WikiRegistry,
+    *,
+    user: UserInfo | None,
+) -> CheckContext:
+    """Every lookup the checks need, done once: target state, duplicates here and on shared repos."""
+    sha1s = [v.sha1 for v in plan.source.versions]
+    target = fetch_target_state(target_wiki, plan.target_title)
+    duplicates = find_duplicates(target_wiki, sha1s, exclude=target.title)
+    shared_duplicates: list[str] = []
+    for repo in shared_repository_wikis(target_wiki, registry):
+        shared_duplicates += [f"{repo.name}:{t}" for t in find_duplicates(repo, sha1s)]
+    return CheckContext(
+        plan=plan,
+        target_site=target_wiki.siteinfo(),
+        target=target,
+        user=user,
+        duplicates=duplicates,
+        shared_duplicates=shared_duplicates,
+    )

@@ -1,0 +1,437 @@
+"""A small, polite client for the MediaWiki Action API (one per wiki and account).
+
+Why not mwclient or pywikibot: see STACK.md §1. This client does what the etiquette asks for
+(formatversion=2, maxlag on every request, backing off on ``ratelimited``/429/5xx, ``assert=user`` on
+writes) and turns every failure into a typed error with a message key, so a transfer never dies with a
+stack trace and never hammers a wiki.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from wikifile_transfer.errors import (
+    ApiError,
+    HttpStatusError,
+    LoginError,
+    MaxlagError,
+    NotJsonError,
+    NotLoggedInError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ReadOnlyError,
+    WikiUnreachableError,
+)
+from wikifile_transfer.wiki.http import HttpClient
+
+log = logging.getLogger(__name__)
+
+ANON_TOKEN = "+\\"  # noqa: S105 - the well-known anonymous token, not a secret
+MAX_WAIT = 120.0
+"""Longest single wait in seconds; a server asking for more gets retried after this anyway."""
+
+NOT_LOGGED_IN_CODES = frozenset(
+    {"mustbeloggedin", "notloggedin", "assertuserfailed", "assertnameduserfailed", "stashnotloggedin"}
+)
+PERMISSION_CODES = frozenset(
+    {
+        "permissiondenied",
+        "cantupload",
+        "cantimport",
+        "cantimport-upload",
+        "badaccess-groups",
+        "writeapidenied",
+        "readapidenied",
+        "assertbotfailed",
+        "protectedpage",
+        "protectedtitle",
+        "protectednamespace",
+        "cascadeprotected",
+        "cantcreate",
+        "noedit",
+        "blocked",
+        "autoblocked",
+        "globalblocking-blockedtext",
+    }
+)
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """Who the wiki thinks we are (``meta=userinfo``): drives the pre-flight permission checks."""
+
+    name: str
+    anon: bool
+    rights: frozenset[str] = frozenset()
+    groups: frozenset[str] = frozenset()
+    ratelimits: dict[str, Any] = field(default_factory=dict)
+
+
+def encode_params(params: Mapping[str, object]) -> dict[str, str]:
+    """Turn Python values into what api.php expects.
+
+    Booleans are flags in MediaWiki: the mere presence of ``key=`` (even ``0``) means true, so False and
+    None are left out. Lists are joined with ``|``, or with U+001F when an item contains a ``|``.
+    """
+    out: dict[str, str] = {}
+    for key, value in params.items():
+        if value is None or value is False:
+            continue
+        if value is True:
+            out[key] = "1"
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            items = [str(v) for v in value]
+            out[key] = "\x1f" + "\x1f".join(items) if any("|" in i for i in items) else "|".join(items)
+        else:
+            out[key] = str(value)
+    return out
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), None when absent/garbage."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def extract_error(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The first API error in either shape, flattened to ``{"code", "text", ...data}``.
+
+    errorformat=plaintext gives ``{"errors": [{"code", "text", "data": {...}}]}``; the legacy (bc)
+    format, which some wikis or proxies still send, gives ``{"error": {"code", "info", ...extra}}``.
+    """
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
+        first = dict(errors[0])
+        data = first.pop("data", None)
+        flat = dict(data) if isinstance(data, Mapping) else {}
+        flat.update(first)
+        flat.setdefault("text", str(first.get("html", "")))
+        return flat
+    error = body.get("error")
+    if isinstance(error, Mapping):
+        flat = dict(error)
+        flat.setdefault("text", str(error.get("info", "")))
+        return flat
+    return None
+
+
+class ApiClient:
+    """Action API of one wiki for one account; every method returns decoded JSON or raises a WftError."""
+
+    def __init__(
+        self,
+        api_url: str,
+        http: HttpClient,
+        *,
+        maxlag: int | None = 5,
+        max_retries: int = 5,
+        backoff: float = 2.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.api_url = api_url
+        self.http = http
+        self.maxlag = maxlag
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.sleep = sleep
+        self.host = urlsplit(api_url).netloc
+        self._logged_in = False
+        self._csrf: str | None = None
+        self._userinfo: UserInfo | None = None
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    @property
+    def logged_in(self) -> bool:
+        """True after a successful login, or when userinfo showed a named account (OAuth, cookies)."""
+        return self._logged_in
+
+    def _full_params(self, params: Mapping[str, object]) -> dict[str, str]:
+        merged: dict[str, object] = {"format": "json", "formatversion": 2, "errorformat": "plaintext"}
+        if self.maxlag is not None:
+            merged["maxlag"] = self.maxlag
+        merged.update(params)
+        encoded = encode_params(merged)
+        # The token goes last: a body truncated in transit then fails the token check instead of
+        # being acted upon with missing parameters.
+        if "token" in encoded:
+            encoded["token"] = encoded.pop("token")
+        return encoded
+
+    def _wait(self, attempt: int, hint: float | None, reason: str) -> None:
+        seconds = hint if hint is not None else self.backoff * (2**attempt)
+        seconds = min(max(seconds, 0.0), MAX_WAIT)
+        log.info(
+            "%s: %s, waiting %.1f s (retry %d of %d)",
+            self.host,
+            reason,
+            seconds,
+            attempt + 1,
+            self.max_retries,
+        )
+        self.sleep(seconds)
+
+    def _call(
+        self, method: str, params: Mapping[str, object], files: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        """Send, retry what is worth retrying, and map everything else to a typed error.
+
+        One retry budget (``max_retries``) covers maxlag, ratelimited/429, 5xx and, for GET only,
+        unreachable hosts: a POST that timed out may have been executed, so it is not sent again.
+        """
+        encoded = self._full_params(params)
+        attempt = 0
+        while True:
+            try:
+                if method == "GET":
+                    response = self.http.request("GET", self.api_url, params=encoded)
+                else:
+                    response = self.http.request("POST", self.api_url, data=encoded, files=files)
+            except WikiUnreachableError:
+                if method != "GET" or attempt >= self.max_retries:
+                    raise
+                self._wait(attempt, None, "unreachable")
+                attempt += 1
+                continue
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            status = response.status_code
+            if status == 429 or status >= 500:
+                if attempt >= self.max_retries:
+                    if status == 429:
+                        raise RateLimitedError("ratelimited", f"HTTP 429 from {self.host}")
+                    raise HttpStatusError(status, self.api_url)
+                self._wait(attempt, retry_after, f"HTTP {status}")
+                attempt += 1
+                continue
+            if not 200 <= status < 300:
+                raise HttpStatusError(status, self.api_url)
+            body = self._decode(response)
+            error = extract_error(body)
+            if error is None:
+                return body
+            code = str(error.get("code", ""))
+            if code == "maxlag":
+                if attempt >= self.max_retries:
+                    raise MaxlagError(code, str(error.get("text", "")), data=error)
+                self._wait(attempt, _maxlag_wait(retry_after, error.get("lag")), "maxlag")
+                attempt += 1
+                continue
+            if code == "ratelimited":
+                if attempt >= self.max_retries:
+                    raise RateLimitedError(code, str(error.get("text", "")), data=error)
+                backoff = self.backoff * (2**attempt)
+                self._wait(attempt, max(backoff, retry_after or 0.0), "ratelimited")
+                attempt += 1
+                continue
+            raise self._map_error(code, error)
+
+    def _decode(self, response: requests.Response) -> dict[str, Any]:
+        """JSON body as a dict; anything else (PHP's HTML help page after an oversize POST, a proxy's
+        HTML error page) becomes NotJsonError."""
+        content_type = response.headers.get("Content-Type", "")
+        try:
+            body = response.json()
+        except ValueError as err:
+            raise NotJsonError(self.host, content_type or "?", detail=response.text[:200]) from err
+        if not isinstance(body, dict):
+            raise NotJsonError(self.host, content_type or "?", detail=response.text[:200])
+        for warning in body.get("warnings", []) if isinstance(body.get("warnings"), list) else []:
+            log.debug("%s API warning: %s", self.host, warning)
+        return body
+
+    def _map_error(self, code: str, error: dict[str, Any]) -> Exception:
+        text = str(error.get("text", ""))
+        if code == "readonly":
+            reason = str(error.get("readonlyreason") or text)
+            err: ApiError = ReadOnlyError(code, reason, data=error)
+            err.detail = text
+            return err
+        if code in NOT_LOGGED_IN_CODES:
+            self._logged_in = False
+            return NotLoggedInError(self.host, detail=f"{code}: {text}")
+        if code in PERMISSION_CODES:
+            return PermissionDeniedError(code, text, data=error)
+        return ApiError(code, text, data=error)
+
+    # --- public API ---------------------------------------------------------------------------
+
+    def get(self, params: Mapping[str, object]) -> dict[str, Any]:
+        """A read (GET). Safe to retry, so unreachable hosts are retried too."""
+        return self._call("GET", params, None)
+
+    def post(self, params: Mapping[str, object], files: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """A write (POST, multipart when ``files``). Adds ``assert=user`` when logged in so an expired
+        session cannot turn into an anonymous edit. The caller adds the token (or uses post_with_token).
+
+        File values in ``files`` should be bytes (not open files): a retried request sends them again.
+        """
+        full = dict(params)
+        if self._logged_in and "assert" not in full:
+            full["assert"] = "user"
+        return self._call("POST", full, files)
+
+    def post_with_token(
+        self, params: Mapping[str, object], files: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """POST with the CSRF token; on ``badtoken`` (session renewed server-side) fetch a new one once."""
+        try:
+            return self.post({**params, "token": self.csrf_token()}, files)
+        except ApiError as err:
+            if err.code != "badtoken":
+                raise
+        log.info("%s: badtoken, fetching a new CSRF token", self.host)
+        return self.post({**params, "token": self.csrf_token(refresh=True)}, files)
+
+    def query_continue(self, params: Mapping[str, object]) -> Iterator[dict[str, Any]]:
+        """Yield each full response of a query, following ``continue`` until the wiki has no more."""
+        base = {"action": "query", **params}
+        cont: dict[str, Any] = {}
+        while True:
+            body = self.get({**base, **cont})
+            yield body
+            nxt = body.get("continue")
+            if not isinstance(nxt, Mapping) or not nxt:
+                return
+            cont = dict(nxt)
+
+    def query_pages(
+        self, titles: Sequence[str], params: Mapping[str, object], batch_size: int = 50
+    ) -> Iterator[dict[str, Any]]:
+        """Yield each page (formatversion=2 dict) once, with its prop data merged across continuations.
+
+        Titles go 50 to a request (the API's limit without apihighlimits). A page whose title differs
+        from the one asked for (normalisation, redirect, variant conversion) gets ``from_title``.
+        Pages come in the order of the titles asked for.
+        """
+        for start in range(0, len(titles), batch_size):
+            batch = list(titles[start : start + batch_size])
+            pages: dict[str, dict[str, Any]] = {}
+            renames: dict[str, str] = {}
+            for body in self.query_continue({**params, "action": "query", "titles": batch}):
+                query = body.get("query", {})
+                for key in ("normalized", "converted", "redirects"):
+                    for item in query.get(key, []):
+                        renames[str(item.get("from", ""))] = str(item.get("to", ""))
+                for page in query.get("pages", []):
+                    page_key = str(page.get("title", page.get("pageid", "")))
+                    if page_key in pages:
+                        _merge(pages[page_key], page)
+                    else:
+                        pages[page_key] = dict(page)
+            yield from _in_input_order(batch, pages, renames)
+
+    # --- account ------------------------------------------------------------------------------
+
+    def login(self, username: str, password: str) -> None:
+        """Log in with a bot password (``Name@appid``); the session cookie stays in the HttpClient."""
+        # A new login replaces the old session: no assert=user on it (the old session may be gone).
+        self._logged_in = False
+        self._csrf = None
+        self._userinfo = None
+        token_body = self.get({"action": "query", "meta": "tokens", "type": "login"})
+        token = str(token_body.get("query", {}).get("tokens", {}).get("logintoken", ""))
+        if not token:
+            raise LoginError(self.host, username, detail="no login token")
+        body = self.post({"action": "login", "lgname": username, "lgpassword": password, "lgtoken": token})
+        result = body.get("login", {})
+        if result.get("result") != "Success":
+            reason = result.get("reason", result.get("result", "?"))
+            if isinstance(reason, Mapping):
+                reason = reason.get("text", reason)
+            raise LoginError(self.host, username, detail=str(reason))
+        self._logged_in = True
+
+    def csrf_token(self, *, refresh: bool = False) -> str:
+        """The CSRF token, cached. ``+\\`` is the anonymous token: writing with it would be anonymous."""
+        if self._csrf is None or refresh:
+            body = self.get({"action": "query", "meta": "tokens", "type": "csrf"})
+            token = str(body.get("query", {}).get("tokens", {}).get("csrftoken", ""))
+            if not token or token == ANON_TOKEN:
+                self._csrf = None
+                raise NotLoggedInError(self.host, detail="anonymous CSRF token")
+            self._csrf = token
+        return self._csrf
+
+    def userinfo(self, *, refresh: bool = False) -> UserInfo:
+        """Name, rights, groups and rate limits of the current account (cached)."""
+        if self._userinfo is None or refresh:
+            body = self.get({"action": "query", "meta": "userinfo", "uiprop": "rights|groups|ratelimits"})
+            raw = body.get("query", {}).get("userinfo", {})
+            info = UserInfo(
+                name=str(raw.get("name", "")),
+                anon=bool(raw.get("anon", False)),
+                rights=frozenset(str(r) for r in raw.get("rights", [])),
+                groups=frozenset(str(g) for g in raw.get("groups", [])),
+                ratelimits=dict(raw.get("ratelimits", {})),
+            )
+            if not info.anon:
+                self._logged_in = True
+            self._userinfo = info
+        return self._userinfo
+
+
+def _maxlag_wait(retry_after: float | None, lag: object) -> float:
+    """Retry-After when the wiki sent one, else the reported lag, else 5 s (the usual Retry-After)."""
+    if retry_after is not None:
+        return retry_after
+    if isinstance(lag, int | float) and not isinstance(lag, bool):
+        return float(lag)
+    return 5.0
+
+
+def _merge(into: dict[str, Any], new: Mapping[str, Any]) -> None:
+    """Merge one continuation's copy of a page into the copy collected so far (lists extend)."""
+    for key, value in new.items():
+        old = into.get(key)
+        if isinstance(old, list) and isinstance(value, list):
+            into[key] = old + value
+        elif isinstance(old, dict) and isinstance(value, Mapping):
+            merged = dict(old)
+            _merge(merged, value)
+            into[key] = merged
+        else:
+            into[key] = value
+
+
+def _in_input_order(
+    batch: Sequence[str], pages: dict[str, dict[str, Any]], renames: Mapping[str, str]
+) -> Iterator[dict[str, Any]]:
+    """Pages in the order of the titles asked for, each once, with ``from_title`` when renamed."""
+    seen: set[str] = set()
+    for asked in batch:
+        final = asked
+        for _ in range(5):  # normalised -> redirect -> converted, never a loop
+            if final not in renames or renames[final] == final:
+                break
+            final = renames[final]
+        page = pages.get(final)
+        if page is None or final in seen:
+            continue
+        seen.add(final)
+        if asked != final:
+            page["from_title"] = asked
+        yield page
+    for key, page in pages.items():
+        if key not in seen:
+            yield page

@@ -1,0 +1,70 @@
+"""One wiki as the tool talks to it: its API client, its account and its (cached) siteinfo.
+
+Why a class around ApiClient: the rest of the tool asks questions about a wiki ("what is this file's
+title here?", "what is the URL of that page?", "log in if you must") without caring whether the wiki
+was named in the configuration, found by its Wikimedia name or discovered from a URL.
+"""
+
+from __future__ import annotations
+
+from wikifile_transfer.errors import NotLoggedInError
+from wikifile_transfer.wiki.api import ApiClient
+from wikifile_transfer.wiki.siteinfo import SiteInfo, fetch_siteinfo
+
+
+class Wiki:
+    """A wiki: ``name`` (configured name, Wikimedia name or host), ``api`` and optional bot-password
+    ``credentials`` (``(username, password)``). ``repr`` never shows the credentials."""
+
+    def __init__(
+        self,
+        name: str,
+        api: ApiClient,
+        credentials: tuple[str, str] | None = None,
+        *,
+        siteinfo: SiteInfo | None = None,
+    ) -> None:
+        self.name = name
+        self.api = api
+        self.credentials = credentials
+        self._siteinfo = siteinfo
+
+    def __repr__(self) -> str:
+        login = "with account" if self.credentials else "anonymous"
+        return f"Wiki({self.name!r}, {self.api.api_url!r}, {login})"
+
+    @property
+    def api_url(self) -> str:
+        return self.api.api_url
+
+    @property
+    def cached_siteinfo(self) -> SiteInfo | None:
+        """The siteinfo if it was fetched already; None otherwise (never sends a request)."""
+        return self._siteinfo
+
+    def siteinfo(self) -> SiteInfo:
+        """The wiki's siteinfo, fetched on first use and then kept (it changes with deployments only)."""
+        if self._siteinfo is None:
+            self._siteinfo = fetch_siteinfo(self.api)
+        return self._siteinfo
+
+    def ensure_login(self) -> None:
+        """Log in with the configured bot password unless the session already is logged in.
+
+        Without credentials this raises NotLoggedInError at once: an upload would otherwise be refused
+        only after the download, or worse, be attempted anonymously.
+        """
+        if self.api.logged_in:
+            return
+        if self.credentials is None:
+            raise NotLoggedInError(self.name, detail="no username/password configured for this wiki")
+        username, password = self.credentials
+        self.api.login(username, password)
+
+    def page_url(self, title: str) -> str:
+        return self.siteinfo().page_url(title)
+
+    def file_title(self, name_or_title: str) -> str:
+        """The normalised File: title on this wiki (``Bild:x.png`` → ``Datei:X.png``); NotAFileError for
+        another namespace."""
+        return self.siteinfo().file_title(name_or_title)

@@ -1,0 +1,196 @@
+"""Fixtures for tests against the real MediaWiki testbed (testbed/). Nothing else belongs here.
+
+* ``testbed`` (session): the parsed testbed.json. Uses an already-running testbed when the
+  environment variable ``WFT_TESTBED`` points at its testbed.json (or its BASE folder); otherwise it
+  checks the packages (testbed/install.sh), starts fresh wikis on free ports in a temporary BASE
+  (testbed/up.sh), seeds them (testbed/seed.py) and purges everything after the session.
+* ``runtime_switch`` (function): ``runtime_switch.set("src", wgReadOnly="maintenance")`` changes a
+  wiki's settings for the next request (BASE/<wiki>/runtime.json); reset to ``{}`` after the test.
+* ``tb_client`` (function): ``tb_client("src", "alice")`` gives a logged-in ``testbed.tbclient.TBClient``.
+
+Mark tests that need the wikis with ``pytestmark = pytest.mark.testbed``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+TESTBED_SCRIPTS = REPO / "testbed"
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from testbed.tbclient import TBClient, load_testbed, login, new_session  # noqa: E402
+
+WIKIS = ("src", "other", "commons")
+
+
+class Testbed(dict[str, Any]):
+    """testbed.json as a dict, with a few conveniences (``tb.api("src")``, ``tb.files["svg"]``)."""
+
+    timings: dict[str, float]
+
+    @property
+    def base(self) -> Path:
+        return Path(self["base"])
+
+    @property
+    def wikis(self) -> dict[str, dict[str, Any]]:
+        return self["wikis"]
+
+    @property
+    def users(self) -> dict[str, dict[str, Any]]:
+        return self["users"]
+
+    @property
+    def files(self) -> dict[str, str]:
+        return self["files"]
+
+    def api(self, wiki: str) -> str:
+        return self["wikis"][wiki]["api"]
+
+    def url(self, wiki: str) -> str:
+        return self["wikis"][wiki]["url"]
+
+    def anon(self, wiki: str) -> TBClient:
+        return TBClient(self.api(wiki))
+
+    def client(self, wiki: str, user: str = "admin") -> TBClient:
+        return login(self, wiki, user)
+
+
+def _answers(tb: dict[str, Any]) -> bool:
+    session = new_session()
+    try:
+        for wiki in tb["wikis"].values():
+            resp = session.get(
+                wiki["api"], params={"action": "query", "meta": "siteinfo", "format": "json"}, timeout=10
+            )
+            if resp.status_code != 200 or "query" not in resp.json():
+                return False
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _run(cmd: list[str], timeout: float) -> None:
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+
+
+def _packages_ready() -> bool:
+    return Path("/usr/share/mediawiki/maintenance/install.php").is_file() and shutil.which("php") is not None
+
+
+@pytest.fixture(scope="session")
+def testbed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Testbed]:
+    existing = os.environ.get("WFT_TESTBED")
+    if existing:
+        tb = Testbed(load_testbed(existing))
+        tb.timings = {}
+        if not _answers(tb):
+            pytest.fail(f"WFT_TESTBED={existing}: the wikis do not answer")
+        yield tb
+        return
+
+    if not _packages_ready():
+        try:
+            _run(["bash", str(TESTBED_SCRIPTS / "install.sh")], timeout=900)
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            if os.environ.get("CI"):
+                raise
+            pytest.skip(f"MediaWiki testbed not available (testbed/install.sh failed): {exc}")
+
+    base = tmp_path_factory.mktemp("mwtestbed")
+    timings: dict[str, float] = {}
+    try:
+        t0 = time.monotonic()
+        _run(["bash", str(TESTBED_SCRIPTS / "up.sh"), str(base)], timeout=120)
+        timings["up"] = time.monotonic() - t0
+        t0 = time.monotonic()
+        _run([sys.executable, str(TESTBED_SCRIPTS / "seed.py"), str(base)], timeout=180)
+        timings["seed"] = time.monotonic() - t0
+        tb = Testbed(load_testbed(base))
+        tb.timings = timings
+        yield tb
+    finally:
+        subprocess.run(
+            ["bash", str(TESTBED_SCRIPTS / "down.sh"), str(base), "--purge"],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+
+
+class RuntimeSwitch:
+    """Writes BASE/<wiki>/runtime.json (under the same lock router.php uses)."""
+
+    def __init__(self, tb: Testbed) -> None:
+        self.tb = tb
+        self.touched: set[str] = set()
+
+    def _write(self, wiki: str, update: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+        folder = Path(self.tb.wikis[wiki]["dir"])
+        with open(folder / "runtime.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            path = folder / "runtime.json"
+            try:
+                current = json.loads(path.read_text(encoding="utf-8") or "{}")
+            except (OSError, ValueError):
+                current = {}
+            new = update(current)
+            tmp = folder / f"runtime.json.tmp{os.getpid()}"
+            tmp.write_text(json.dumps(new) if new else "{}", encoding="utf-8")
+            tmp.replace(path)
+        self.touched.add(wiki)
+        return new
+
+    def set(self, wiki: str, **settings: Any) -> dict[str, Any]:
+        """Merge ``settings`` (``wg*`` globals, ``tbFakeLag``, ``tbHttpError``) into the wiki's switches."""
+        # the nonce gives every write its own rate-limit counters (see TestbedSettings.php)
+        return self._write(wiki, lambda current: {**current, **settings, "_nonce": uuid.uuid4().hex})
+
+    __call__ = set
+
+    def get(self, wiki: str) -> dict[str, Any]:
+        path = Path(self.tb.wikis[wiki]["dir"]) / "runtime.json"
+        with contextlib.suppress(OSError, ValueError):
+            return json.loads(path.read_text(encoding="utf-8") or "{}")
+        return {}
+
+    def reset(self, wiki: str | None = None) -> None:
+        for name in [wiki] if wiki else sorted(self.touched):
+            self._write(name, lambda _current: {})
+
+
+@pytest.fixture
+def runtime_switch(testbed: Testbed) -> Iterator[RuntimeSwitch]:
+    switch = RuntimeSwitch(testbed)
+    try:
+        yield switch
+    finally:
+        for wiki in WIKIS:
+            switch._write(wiki, lambda _current: {})
+
+
+@pytest.fixture
+def tb_client(testbed: Testbed) -> Callable[..., TBClient]:
+    def factory(wiki: str = "src", user: str = "admin") -> TBClient:
+        return login(testbed, wiki, user)
+
+    return factory
