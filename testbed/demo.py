@@ -31,7 +31,9 @@ def main(base: str) -> int:
     print("The wikis are up:")
     for name, wiki in testbed["wikis"].items():
         print(f"  {name:8} {wiki['url']}  ({wiki['lang']})")
-    print(f"\nConfiguration written to {config}. Transfer a file with three versions to the Commons-like wiki:\n")
+    print(
+        f"\nConfiguration written to {config}. Transfer a file with three versions to the Commons-like wiki:\n"
+    )
     print(f"  export WIKIFILE_TRANSFER_CONFIG={config}")
     print(f"  .venv/bin/wikifile-transfer transfer '{url}' --to commons --dry-run")
     print(f"  .venv/bin/wikifile-transfer transfer '{url}' --to commons")

@@ -77,7 +77,9 @@ class ApiError(WftError):
 
     key = "wft-error-api"
 
-    def __init__(self, code: str, info: str, *, key: str | None = None, data: dict[str, object] | None = None):
+    def __init__(
+        self, code: str, info: str, *, key: str | None = None, data: dict[str, object] | None = None
+    ):
         self.code = code
         self.info = info
         self.data = data or {}

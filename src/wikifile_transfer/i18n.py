@@ -74,7 +74,10 @@ def fallback_chain(lang: str) -> list[str]:
 
 
 def msg(key: str, *params: object, lang: str = FALLBACK) -> str:
-    """Render message ``key`` in ``lang`` (with fallbacks); an unknown key renders as ``⧼key⧽`` like MediaWiki."""
+    """Render message ``key`` in ``lang`` (with fallbacks).
+
+    An unknown key renders as ``⧼key⧽``, like MediaWiki, so a missing message is visible, not fatal.
+    """
     text: str | None = None
     for code in fallback_chain(lang):
         text = load(code).get(key)

@@ -39,7 +39,9 @@ def test_cldr_plural_forms() -> None:
 
 
 def test_explicit_plural_form(tmp_path: Path, monkeypatch) -> None:
-    (tmp_path / "en.json").write_text(json.dumps({"k": "{{PLURAL:$1|one egg|$1 eggs|12=a dozen eggs}}", "e": "{{PLURAL:$1|}}"}))
+    (tmp_path / "en.json").write_text(
+        json.dumps({"k": "{{PLURAL:$1|one egg|$1 eggs|12=a dozen eggs}}", "e": "{{PLURAL:$1|}}"})
+    )
     monkeypatch.setattr(i18n, "messages_dir", lambda: tmp_path)
     i18n.load.cache_clear()
     try:

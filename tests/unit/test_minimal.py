@@ -32,7 +32,9 @@ def test_headings_templates_categories() -> None:
     assert "wft-change-template-removed" in keys
 
 
-@pytest.mark.parametrize("name", ["mtc", "Move to Commons", "copy to commons", "Copy_to_Wikimedia_Commons", "To commons"])
+@pytest.mark.parametrize(
+    "name", ["mtc", "Move to Commons", "copy to commons", "Copy_to_Wikimedia_Commons", "To commons"]
+)
 def test_copy_to_commons_variants_removed(name: str) -> None:
     result = transform(f"{{{{{name}}}}}\nText\n", category_prefixes=["Category"])
     assert result.text == "Text\n"

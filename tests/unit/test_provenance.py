@@ -12,7 +12,9 @@ from wikifile_transfer.wikitext.provenance import (
 )
 
 
-def version(ts: str, user: str, comment: str = "", size: int = 1234, w: int = 320, h: int = 200) -> FileVersion:
+def version(
+    ts: str, user: str, comment: str = "", size: int = 1234, w: int = 320, h: int = 200
+) -> FileVersion:
     return FileVersion(ts, user, comment, "a" * 40, size, w, h, "image/png", "http://x/images/a.png")
 
 
@@ -32,7 +34,10 @@ def test_upload_log_table_rows_oldest_first() -> None:
         "| 2026-11-22 16:07:28 || 320 × 200 || [[:en:User:Alice|Alice]] || 1,234 bytes"
         " || <nowiki>first | upload</nowiki>"
     )
-    assert lines[5] == "| 2026-11-22 16:08:00 ||  || [[:en:User:Bob|Bob]] || 1 byte || <nowiki>&lt;b&gt;bigger&lt;/b&gt;</nowiki>"
+    assert (
+        lines[5]
+        == "| 2026-11-22 16:08:00 ||  || [[:en:User:Bob|Bob]] || 1 byte || <nowiki>&lt;b&gt;bigger&lt;/b&gt;</nowiki>"
+    )
     assert lines[-1] == "|}"
 
 
@@ -57,11 +62,22 @@ def test_provenance_names_every_uploader_and_author() -> None:
         user_link=LINK,
         lang="en",
     )
-    assert text.startswith("== Original upload log ==\nThis file was transferred from [http://src/wiki/File:X.png File:X.png] on Source Wiki.")
-    assert "Authors of the original description page: [[:en:User:Alice|Alice]], [[:en:User:Bob|Bob]], [[:en:User:Admin|Admin]]." in text
+    assert text.startswith(
+        "== Original upload log ==\nThis file was transferred from [http://src/wiki/File:X.png File:X.png] on Source Wiki."
+    )
+    assert (
+        "Authors of the original description page: [[:en:User:Alice|Alice]], [[:en:User:Bob|Bob]], [[:en:User:Admin|Admin]]."
+        in text
+    )
     without = provenance_section(
-        source_url="u", source_title="t", source_wiki="w", versions=VERSIONS, authors=["Alice"],
-        user_link=LINK, lang="en", with_authors=False,
+        source_url="u",
+        source_title="t",
+        source_wiki="w",
+        versions=VERSIONS,
+        authors=["Alice"],
+        user_link=LINK,
+        lang="en",
+        with_authors=False,
     )
     assert "Author" not in without.split("|}")[-1]
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from wikifile_transfer import __version__
+from wikifile_transfer.cli.progress import ProgressBars
 from wikifile_transfer.config import Config, load_config
 from wikifile_transfer.errors import WftError
 from wikifile_transfer.i18n import available_languages, msg
@@ -33,13 +34,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--config", type=Path, help="configuration file (default: $WIKIFILE_TRANSFER_CONFIG)")
-    parser.add_argument("--lang", help="language of messages, e.g. de, hi, ar (default: from the configuration)")
+    parser.add_argument(
+        "--lang", help="language of messages, e.g. de, hi, ar (default: from the configuration)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     transfer = commands.add_parser("transfer", help="transfer one file with all its versions")
     transfer.add_argument("source", help="a file page URL, or WIKI:File:Name (e.g. en.wikipedia:File:X.jpg)")
-    transfer.add_argument("--to", required=True, dest="target", help="target wiki: configured name, en.wikipedia, commons, or a URL")
+    transfer.add_argument(
+        "--to",
+        required=True,
+        dest="target",
+        help="target wiki: configured name, en.wikipedia, commons, or a URL",
+    )
     transfer.add_argument("--title", help="another file name on the target")
-    transfer.add_argument("--dry-run", action="store_true", help="check and show the planned page; upload nothing")
+    transfer.add_argument(
+        "--dry-run", action="store_true", help="check and show the planned page; upload nothing"
+    )
     transfer.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return parser
 
@@ -62,18 +72,24 @@ def outcome_json(outcome: TransferOutcome, lang: str) -> dict[str, Any]:
         ],
         "error": None
         if error is None
-        else {"key": error.key, "params": list(error.params), "message": msg(error.key, *error.params, lang=lang)},
+        else {
+            "key": error.key,
+            "params": list(error.params),
+            "message": msg(error.key, *error.params, lang=lang),
+        },
     }
 
 
 def print_text(outcome: TransferOutcome, lang: str, out: TextIO, *, dry_run: bool) -> None:
-    for result in outcome.report.results:
-        out.write(f"{SYMBOLS[result.outcome]} {msg(result.key, *result.params, lang=lang)}\n")
+    for check in outcome.report.results:
+        out.write(f"{SYMBOLS[check.outcome]} {msg(check.key, *check.params, lang=lang)}\n")
     if dry_run and outcome.plan is not None:
         out.write("\n" + msg("wft-cli-planned-page", outcome.plan.target_title, lang=lang) + "\n")
         out.write(outcome.plan.page_text + "\n")
     if outcome.error is not None:
-        out.write(msg("wft-cli-error", msg(outcome.error.key, *outcome.error.params, lang=lang), lang=lang) + "\n")
+        out.write(
+            msg("wft-cli-error", msg(outcome.error.key, *outcome.error.params, lang=lang), lang=lang) + "\n"
+        )
         return
     result = outcome.result
     key = {
@@ -109,11 +125,11 @@ def run_transfer(args: argparse.Namespace, config: Config, lang: str) -> int:
         outcome = service.transfer(args.source, args.target, title=args.title, dry_run=args.dry_run)
         sys.stdout.write(json.dumps(outcome_json(outcome, lang), ensure_ascii=False, indent=2) + "\n")
         return exit_code(outcome)
-    from wikifile_transfer.cli.progress import ProgressBars
-
     with ProgressBars(lang) as bars:
         listener = bars
-        outcome = service.transfer(args.source, args.target, title=args.title, dry_run=args.dry_run, listener=listener)
+        outcome = service.transfer(
+            args.source, args.target, title=args.title, dry_run=args.dry_run, listener=listener
+        )
     print_text(outcome, lang, sys.stdout, dry_run=args.dry_run)
     return exit_code(outcome)
 

@@ -48,7 +48,9 @@ def check_source_local(ctx: CheckContext) -> CheckResult:
     source = ctx.plan.source
     if source.repository == "local":
         return _pass("source-local", "wft-check-source-local-pass", source.title)
-    return _block("source-local", "wft-check-source-shared", source.title, source.wiki_name, source.repository)
+    return _block(
+        "source-local", "wft-check-source-shared", source.title, source.wiki_name, source.repository
+    )
 
 
 def check_title_valid(ctx: CheckContext) -> CheckResult:
@@ -119,7 +121,9 @@ def check_size(ctx: CheckContext) -> CheckResult:
 
 def check_readonly(ctx: CheckContext) -> CheckResult:
     if ctx.target_site.readonly:
-        return _block("readonly", "wft-check-readonly", ctx.plan.target_wiki, ctx.target_site.readonly_reason or "")
+        return _block(
+            "readonly", "wft-check-readonly", ctx.plan.target_wiki, ctx.target_site.readonly_reason or ""
+        )
     return _pass("readonly", "wft-check-readonly-pass", ctx.plan.target_wiki)
 
 

@@ -184,6 +184,12 @@ class Executor:
             return False
         self.listener.step("wft-step-page-text")
         self.target_wiki.api.post_with_token(
-            {"action": "edit", "title": plan.target_title, "text": plan.page_text, "summary": plan.summary, "nocreate": "1"}
+            {
+                "action": "edit",
+                "title": plan.target_title,
+                "text": plan.page_text,
+                "summary": plan.summary,
+                "nocreate": "1",
+            }
         )
         return True

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 @dataclass(frozen=True)
 class SourceRef:
-    """What the user named: a wiki (configured name, Wikimedia name or URL) and a title in its File namespace."""
+    """What the user named: a wiki (configured name, Wikimedia name or URL) and a File title."""
 
     wiki: str
     title: str
@@ -83,7 +83,7 @@ class SourceFile:
 
 
 class Outcome(StrEnum):
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a check verdict, not a password
     WARN = "warn"
     BLOCK = "block"
 

@@ -59,7 +59,9 @@ class TransferService:
         outcome.source = fetch_source(source_wiki, source_title)
         user = current_user(target_wiki)
         import_history = user is not None and "importupload" in user.rights
-        plan = build_plan(outcome.source, source_wiki, target_wiki, title=title, import_history=import_history)
+        plan = build_plan(
+            outcome.source, source_wiki, target_wiki, title=title, import_history=import_history
+        )
         outcome.plan = plan
         outcome.target_url = target_wiki.page_url(plan.target_title)
         listener.step("wft-step-check", plan.target_title)
