@@ -8,19 +8,44 @@ directory that is removed on success, failure and exception alike.
 
 from __future__ import annotations
 
+import re
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+from xml.sax.saxutils import escape
 
-from wikifile_transfer.errors import UploadError
+from wikifile_transfer.errors import ApiError, UploadError
 from wikifile_transfer.i18n import msg
 from wikifile_transfer.transfer.model import FileVersion, Status, TransferPlan, TransferResult
 from wikifile_transfer.transfer.target import TargetState, fetch_target_state
 from wikifile_transfer.wiki.download import download
 from wikifile_transfer.wiki.site import Wiki
-from wikifile_transfer.wiki.upload import upload
+from wikifile_transfer.wiki.upload import UploadResult, upload
 from wikifile_transfer.wikitext.provenance import format_timestamp
+
+PAGE_TITLE = re.compile(rb"(<page>\s*<title>)[^<]*(</title>)")
+
+
+def retitle_export(xml: bytes, target_title: str) -> bytes:
+    """Give the exported page the target title.
+
+    action=import creates the page under the title written in the XML. Without this, a transfer under
+    another name (``--title``), or from a wiki whose File namespace has another name (``Datei:``),
+    would import the history onto the wrong page.
+    """
+    title = escape(target_title).encode("utf-8")
+    return PAGE_TITLE.sub(lambda m: m.group(1) + title + m.group(2), xml, count=1)
+
+
+# MediaWiki names the archived copy of the previous version "<upload time, to the second>!<name>": two
+# re-uploads of one file within the same second collide ("backend-fail-alreadyexists") and the second
+# one fails. Versions are therefore spaced into different seconds, and a collision (another actor, a
+# run resumed within the second) is retried after a second, a bounded number of times.
+ARCHIVE_COLLISION = "backend-fail-alreadyexists"
+ARCHIVE_RETRIES = 3
 
 # Warnings the executor expects when it uploads a *new version* of the file it is building: the title
 # exists (it is ours), or the bytes equal an older version of the same file (a revert in the history).
@@ -61,6 +86,9 @@ class Executor:
     target_wiki: Wiki
     settings: ExecutorSettings = field(default_factory=ExecutorSettings)
     listener: Listener = field(default_factory=NullListener)
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    _last_upload_second: int | None = field(default=None, init=False, repr=False)
 
     def run(self, plan: TransferPlan) -> TransferResult:
         self.target_wiki.ensure_login()
@@ -126,21 +154,43 @@ class Executor:
                 accept = NEW_VERSION_WARNINGS
             min_chunk = self.target_wiki.siteinfo().min_chunk_size
             chunk = max(self.settings.chunk_size, min_chunk)
-            outcome = upload(
-                self.target_wiki.api,
-                downloaded.path,
-                plan.target_name,
-                text=plan.page_text,
-                comment=plan.summary if first else self._version_comment(plan, version),
-                chunk_size=chunk if downloaded.size > chunk else None,
-                accept_warnings=accept,
-                on_progress=self.listener.bytes_up,
-            )
+
+            def send() -> UploadResult:
+                return upload(
+                    self.target_wiki.api,
+                    downloaded.path,
+                    plan.target_name,
+                    text=plan.page_text,
+                    comment=plan.summary if first else self._version_comment(plan, version),
+                    chunk_size=chunk if downloaded.size > chunk else None,
+                    accept_warnings=accept,
+                    on_progress=self.listener.bytes_up,
+                )
+
+            outcome = send() if first else self._reupload(send)
         finally:
             downloaded.path.unlink(missing_ok=True)
         if outcome.result != "Success":
             warnings = ", ".join(sorted(outcome.warnings))
             raise UploadError(plan.target_title, warnings, key="wft-error-upload-warnings")
+
+    def _reupload(self, send: Callable[[], UploadResult]) -> UploadResult:
+        """A new version of an existing file: never in the same second as the previous upload."""
+        for attempt in range(ARCHIVE_RETRIES + 1):
+            self._next_second()
+            try:
+                return send()
+            except ApiError as error:
+                if error.code != ARCHIVE_COLLISION or attempt == ARCHIVE_RETRIES:
+                    raise
+            finally:
+                self._last_upload_second = int(self.clock())
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _next_second(self) -> None:
+        now = self.clock()
+        if self._last_upload_second is not None and int(now) <= self._last_upload_second:
+            self.sleep(self._last_upload_second + 1 - now + 0.02)
 
     def _version_comment(self, plan: TransferPlan, version: FileVersion) -> str:
         lang = self.target_wiki.siteinfo().lang
@@ -167,9 +217,10 @@ class Executor:
         if response.status_code != 200 or b"<mediawiki" not in response.content[:2000]:
             raise UploadError(plan.source.title, key="wft-error-export-failed")
         prefix = plan.import_prefix or "source"
+        xml = retitle_export(response.content, plan.target_title)
         self.target_wiki.api.post_with_token(
             {"action": "import", "interwikiprefix": prefix, "assignknownusers": "1"},
-            files={"xml": ("export.xml", response.content, "application/xml")},
+            files={"xml": ("export.xml", xml, "application/xml")},
         )
 
     def _page_text_step(self, plan: TransferPlan, state: TargetState) -> bool:
