@@ -18,7 +18,8 @@ from wikifile_transfer.i18n import msg
 
 
 class ProgressBars:
-    """A ``Listener`` for the executor: one bar per direction, reset for every version."""
+    """A ``Listener`` for the executor: a download bar and an upload bar per version, so the finished
+    screen shows every version that moved."""
 
     def __init__(self, lang: str, console: Console | None = None) -> None:
         self.lang = lang
