@@ -1,0 +1,161 @@
+"""The one rule model every loader produces and every pipeline step reads: ``RuleSet``.
+
+Why one model for three formats: FtCG local-wiki-data files, CommonsHelper2 / FileImporter rule pages and
+the project's own TOML files describe the same things (which templates are good, bad, removed or renamed,
+which headings are local, what warns). The steps must not care where a rule came from; the report must
+(``origin`` on every rule that can fail), so a community member can find and fix the line.
+
+Rules are keyed by (source wiki, target wiki): ``None`` on either side means "any".
+Template and category names are compared with ``name_key``: case-insensitive, ``_`` as space, no namespace
+prefix (FileImporter's ``WikitextConversions`` semantics).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Self
+
+
+def name_key(name: str) -> str:
+    """How names are compared: ``Template:Cc_By-SA`` and ``cc-by-sa`` are the same template."""
+    text = name.replace("_", " ").strip()
+    if ":" in text:
+        prefix, rest = text.split(":", 1)
+        if prefix.strip() and " " not in prefix.strip() and rest.strip():
+            text = rest
+    return " ".join(text.split()).lower()
+
+
+@dataclass(frozen=True)
+class ParamRule:
+    """One parameter of the target template (FileImporter ``;Src:Dst|target=source`` syntax).
+
+    ``sources`` are the local parameter names it is taken from, first found wins (numbers name unnamed
+    parameters). ``add_if_missing`` is a static value used when no source parameter is present (``+``).
+    ``language_template`` wraps the value in a language template of the source wiki's language (``@``).
+    """
+
+    target: str
+    sources: tuple[str, ...] = ()
+    add_if_missing: str | None = None
+    language_template: bool = False
+
+
+@dataclass(frozen=True)
+class TransferRule:
+    """Local template ``source`` becomes target template ``target`` (may be ``subst:X``).
+
+    ``params`` is the full list of target parameters when the rule names any: parameters not mentioned
+    are dropped (FileImporter keeps only mapped ones). An empty ``params`` keeps all parameters as they are.
+    """
+
+    source: str
+    target: str
+    params: tuple[ParamRule, ...] = ()
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class RegexRule:
+    """An FtCG ``[Replacement]`` or ``[SelfLicenseReplacement]``: ``pattern`` → ``replacement``.
+
+    ``pattern`` is already translated to RE2 syntax; ``replacement`` uses ``\\1`` style group references
+    and may hold ``%%OriginalUploader%%`` / ``%%InterwikiLinkPrefix%%`` (expanded at run time).
+    Matching is case-insensitive, as in FtCG.
+    """
+
+    pattern: str
+    replacement: str
+    self_licence: bool = False
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class ProblemRule:
+    """An FtCG ``[PotentialProblem]``: when ``match`` is found, warn with ``message`` (not a block)."""
+
+    match: str
+    message: str
+    is_regex: bool = False
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class RuleError:
+    """A rule that cannot be used (bad syntax, a regex construct RE2 lacks): reported, never fatal."""
+
+    origin: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class InformationNames:
+    """The source wiki's ``{{Information}}`` template and its parameter names (FtCG keys)."""
+
+    template: str = "Information"
+    description: str = "description"
+    date: str = "date"
+    source: str = "source"
+    author: str = "author"
+    permission: str = "permission"
+    other_versions: str = "other versions"
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Everything the pipeline needs to know about one (source wiki, target wiki) pair."""
+
+    source_wiki: str | None = None
+    target_wiki: str | None = None
+    origin: str = ""  # file path or wiki page (with revision) the rules came from
+    revision: int | None = None
+
+    # licence gate (CommonsHelper2 / FileImporter): Good = at least one must be present (when non-empty)
+    good_templates: frozenset[str] = frozenset()
+    bad_templates: frozenset[str] = frozenset()
+    bad_categories: frozenset[str] = frozenset()
+    # templates that mark a file as non-free; blocked unless the target accepts non-free files (EDP)
+    non_free_templates: frozenset[str] = frozenset()
+    target_accepts_non_free: bool = False
+
+    # cleaning
+    remove_templates: frozenset[str] = frozenset()
+    transfer: tuple[TransferRule, ...] = ()
+    description_headings: tuple[str, ...] = ()  # local heading texts → {{int:filedesc}}
+    licensing_headings: tuple[str, ...] = ()  # local heading texts → {{int:license-header}}
+    heading_regexes: tuple[tuple[str, str], ...] = ()  # (RE2 pattern, "filedesc"|"license-header") (FtCG)
+    copy_to_commons: str | None = None  # RE2 pattern of "copy to Commons" tags (FtCG CopyToCommonsRegex)
+    information: InformationNames = field(default_factory=InformationNames)
+    replacements: tuple[RegexRule, ...] = ()  # Replacement first, then SelfLicenseReplacement
+    problems: tuple[ProblemRule, ...] = ()
+
+    # the target side
+    target_information: str = "Information"  # name of {{Information}} on the target
+    target_language_templates: bool = True  # the target has {{en}}, {{de}}… language templates
+    target_location_template: str | None = None  # e.g. "Location" on Commons; None: no GPS template
+    category_namespace: str = "Category"  # the source's local Category namespace name (FtCG key)
+
+    # post-transfer
+    now_commons_template: str | None = None  # on the source wiki
+
+    errors: tuple[RuleError, ...] = ()  # unusable rules, reported with their origin
+
+    def transfer_rule(self, template_name: str) -> TransferRule | None:
+        key = name_key(template_name)
+        return next((r for r in self.transfer if name_key(r.source) == key), None)
+
+    def merged(self, other: RuleSet) -> Self:
+        """``self`` with ``other`` layered on top: sets are united, tuples concatenated, and scalar
+        fields taken from ``other`` where it sets them. Used to combine bundled defaults, a source-wiki
+        rule page and pair-specific rules."""
+        default = RuleSet()
+        changes: dict[str, object] = {}
+        for name in self.__dataclass_fields__:
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if isinstance(mine, frozenset):
+                changes[name] = mine | theirs
+            elif isinstance(mine, tuple):
+                changes[name] = mine + tuple(x for x in theirs if x not in mine)
+            elif theirs != getattr(default, name):
+                changes[name] = theirs
+        return replace(self, **changes)  # type: ignore[arg-type]
