@@ -36,6 +36,7 @@ def test_imageinfo_props_ask_for_every_field_a_version_needs() -> None:
         "dimensions",
         "mime",
         "url",
+        "commonmetadata",  # EXIF date and GPS for a generated {{Information}}
     }
 
 

@@ -57,6 +57,7 @@ class SourceFile:
     templates: list[str] = field(default_factory=list)
     repository: str = "local"  # "local", or the name of the shared repository serving the file
     lang: str = "en"
+    metadata: dict[str, str] = field(default_factory=dict)  # the latest version's EXIF-like metadata
 
     @property
     def latest(self) -> FileVersion:

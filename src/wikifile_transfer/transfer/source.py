@@ -13,7 +13,30 @@ from wikifile_transfer.errors import MissingFileError
 from wikifile_transfer.transfer.model import FileVersion, PageRevision, SourceFile, SourceRef
 from wikifile_transfer.wiki.site import Wiki
 
-IMAGEINFO_PROPS = "timestamp|user|comment|sha1|size|dimensions|mime|url"
+IMAGEINFO_PROPS = "timestamp|user|comment|sha1|size|dimensions|mime|url|commonmetadata"
+
+
+def flatten_metadata(items: object) -> dict[str, str]:
+    """imageinfo ``commonmetadata`` (a list of ``{name, value}``, values possibly nested lists) as a flat
+    ``name → text`` map; nested values (GPS as degrees/minutes/seconds) are joined with spaces."""
+    flat: dict[str, str] = {}
+    if not isinstance(items, list):
+        return flat
+    for item in items:
+        if not isinstance(item, dict) or "name" not in item:
+            continue
+        value = item.get("value")
+        if isinstance(value, list):
+            inner = flatten_metadata(value)
+            flat[str(item["name"])] = " ".join(inner.values()) if inner else ""
+        elif value is not None:
+            flat[str(item["name"])] = str(value)
+    return flat
+
+
+def latest_metadata(page: dict[str, Any]) -> dict[str, str]:
+    infos = sorted(page.get("imageinfo", []), key=lambda i: str(i.get("timestamp", "")))
+    return flatten_metadata(infos[-1].get("commonmetadata")) if infos else {}
 
 
 def parse_versions(page: dict[str, Any]) -> list[FileVersion]:
@@ -33,6 +56,7 @@ def parse_versions(page: dict[str, Any]) -> list[FileVersion]:
         for info in page.get("imageinfo", [])
         if not info.get("filehidden") and info.get("url")
     ]
+    versions.reverse()  # newest first → oldest first, so versions of the same second keep their order
     versions.sort(key=lambda v: v.timestamp)
     return versions
 
@@ -104,4 +128,5 @@ def fetch_source(wiki: Wiki, title: str) -> SourceFile:
         templates=[str(t.get("title", "")) for t in page.get("templates", [])],
         repository=repository,
         lang=site.lang,
+        metadata=latest_metadata(page),
     )
