@@ -650,6 +650,7 @@ def test_run_checks_all_pass_on_a_clean_context() -> None:
         "readonly",
         "may-upload",
         "protection",
+        "licence",
     ]
     assert all(r.outcome is Outcome.PASS for r in report.results)
     assert report.blocked is False

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from wikifile_transfer.transfer.planner import CATEGORY_NS, category_prefixes, interwiki_prefix
+from wikifile_transfer.transfer.describe import CATEGORY_NS, category_prefixes, interwiki_prefix
 from wikifile_transfer.wiki.siteinfo import Namespace, SiteInfo, parse_siteinfo
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "wiki"

@@ -51,9 +51,11 @@ def test_steps_are_rendered_in_the_language_with_english_fallback() -> None:
     con, out = console()
     bars = ProgressBars("de", console=con)
     bars.step("wft-check-duplicate", "Datei:A.png", "1")  # translated into German
-    bars.step("wft-step-download", "1", "3")  # no German text yet: English
+    bars.step("wft-step-download", "1", "3")
     assert out.getvalue() == "Dieselbe Datei gibt es im Zielwiki bereits als: Datei:A.png.\n"
-    assert bars.progress.tasks[0].description == "Download 1/3"
+    assert bars.progress.tasks[0].description == "Herunterladen 1/3"
+    bars.step("wft-cli-unknown-language", "xx")  # no German text: English
+    assert "No messages in language" in out.getvalue()
 
 
 def test_unknown_step_key_is_printed_visibly() -> None:

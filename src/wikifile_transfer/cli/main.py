@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from wikifile_transfer import __version__
+from wikifile_transfer.cli import convert
 from wikifile_transfer.cli.progress import ProgressBars
 from wikifile_transfer.config import Config, load_config
 from wikifile_transfer.errors import WftError
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="check and show the planned page; upload nothing"
     )
     transfer.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    convert.add_parser(commands)
     return parser
 
 
@@ -148,6 +150,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         lang = "en"
     if args.command == "transfer":
         return run_transfer(args, config, lang)
+    if args.command == "convert":
+        try:
+            return convert.run_convert(args, config, lang)
+        except WftError as error:
+            sys.stderr.write(msg("wft-cli-error", msg(error.key, *error.params, lang=lang), lang=lang) + "\n")
+            return EXIT_ERROR
+        except OSError as error:
+            problem = msg("wft-error-read-file", args.file, error.strerror or str(error), lang=lang)
+            sys.stderr.write(msg("wft-cli-error", problem, lang=lang) + "\n")
+            return EXIT_ERROR
     return EXIT_ERROR  # pragma: no cover - argparse rejects unknown commands
 
 

@@ -153,6 +153,25 @@ def check_protection(ctx: CheckContext) -> CheckResult:
     return _pass("protection", "wft-check-protected-pass", ctx.plan.target_title)
 
 
+def check_licence(ctx: CheckContext) -> CheckResult:
+    """The licence gate of the description rewrite: Bad templates or categories, a non-free file going
+    to a wiki that does not take one, or no accepted licence. Only the first block is the verdict here;
+    ``description_notes`` lists the rest."""
+    blocks = ctx.plan.description.blocks
+    if blocks:
+        return CheckResult("licence", Outcome.BLOCK, blocks[0].key, blocks[0].params)
+    return _pass("licence", "wft-check-licence-pass", ctx.plan.target_wiki)
+
+
+def description_notes(ctx: CheckContext) -> list[CheckResult]:
+    """Further blocks and every warning of the description rewrite (FtCG PotentialProblem rules, templates
+    missing on the target…), each as a check result the user sees before any byte moves."""
+    report = ctx.plan.description
+    results = [CheckResult("licence", Outcome.BLOCK, n.key, n.params) for n in report.blocks[1:]]
+    results += [CheckResult("description", Outcome.WARN, n.key, n.params) for n in report.warnings]
+    return results
+
+
 ALL_CHECKS: tuple[Check, ...] = (
     check_source_local,
     check_title_valid,
@@ -163,8 +182,12 @@ ALL_CHECKS: tuple[Check, ...] = (
     check_readonly,
     check_may_upload,
     check_protection,
+    check_licence,
 )
 
 
 def run_checks(ctx: CheckContext, checks: tuple[Check, ...] = ALL_CHECKS) -> CheckReport:
-    return CheckReport([check(ctx) for check in checks])
+    results = [check(ctx) for check in checks]
+    if check_licence in checks:
+        results += description_notes(ctx)
+    return CheckReport(results)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from wikifile_transfer.wikitext.steps.base import StepReport
+
 
 @dataclass(frozen=True)
 class SourceRef:
@@ -127,6 +129,8 @@ class TransferPlan:
     import_history: bool = False
     import_prefix: str | None = None  # interwiki prefix on the target for the source (names imported users)
     changes: list[str] = field(default_factory=list)  # what the description transform did (message keys)
+    description: StepReport = field(default_factory=StepReport)  # changes, warnings, blocks of the rewrite
+    now_commons_template: str | None = None  # the source wiki's "now on Commons" tag, when known
 
     @property
     def target_name(self) -> str:

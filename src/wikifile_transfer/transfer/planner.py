@@ -1,46 +1,35 @@
 """SourceFile → TransferPlan, and the lookups the checks need (CheckContext).
 
 The planner decides the target title, whether the page history can be imported, and the page text:
-the minimal description transform plus the provenance part that keeps every credit.
+the description pipeline for the wiki pair (transfer.describe) plus the provenance part that keeps
+every credit.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from wikifile_transfer.errors import NotLoggedInError
 from wikifile_transfer.i18n import msg
 from wikifile_transfer.transfer.checks import CheckContext
+from wikifile_transfer.transfer.describe import (
+    Sites,
+    build_context,
+    category_prefixes,
+    describe,
+    interwiki_prefix,
+    rules_for,
+)
 from wikifile_transfer.transfer.model import SourceFile, TransferPlan
 from wikifile_transfer.transfer.target import fetch_target_state, find_duplicates
 from wikifile_transfer.wiki.api import UserInfo
+from wikifile_transfer.wiki.lookups import WikiLookups
 from wikifile_transfer.wiki.registry import WikiRegistry
 from wikifile_transfer.wiki.site import Wiki
-from wikifile_transfer.wiki.siteinfo import SiteInfo
-from wikifile_transfer.wikitext.minimal import transform
 from wikifile_transfer.wikitext.provenance import interwiki_user_link, provenance_section
+from wikifile_transfer.wikitext.rules.model import RuleSet
+from wikifile_transfer.wikitext.steps.base import FileFacts
+from wikifile_transfer.wikitext.steps.layout import place_provenance
 
-CATEGORY_NS = 14
-
-
-def interwiki_prefix(target: SiteInfo, source: SiteInfo) -> str | None:
-    """The shortest interwiki prefix on ``target`` that points at the ``source`` wiki's articles."""
-    source_article = source.server.rstrip("/") + source.articlepath
-
-    def normal(url: str) -> str:
-        parts = urlsplit(url if "//" in url else "//" + url)
-        return f"{parts.netloc.lower()}{parts.path}"
-
-    wanted = normal(source_article)
-    matches = [prefix for prefix, url in target.interwiki.items() if normal(url) == wanted]
-    return min(matches, key=lambda p: (len(p), p)) if matches else None
-
-
-def category_prefixes(site: SiteInfo) -> list[str]:
-    ns = site.namespaces.get(CATEGORY_NS)
-    if ns is None:
-        return ["Category"]
-    return [ns.name, *([ns.canonical] if ns.canonical else []), *ns.aliases]
+__all__ = ["build_plan", "category_prefixes", "current_user", "gather_context", "interwiki_prefix"]
 
 
 def current_user(wiki: Wiki) -> UserInfo | None:
@@ -61,13 +50,29 @@ def build_plan(
     *,
     title: str | None = None,
     import_history: bool = False,
+    rules: RuleSet | None = None,
 ) -> TransferPlan:
     source_site = source_wiki.siteinfo()
     target_site = target_wiki.siteinfo()
     lang = target_site.lang
     target_title = target_wiki.file_title(title or source.name)
-    transformed = transform(source.text, category_prefixes=category_prefixes(source_site))
-    prefix = interwiki_prefix(target_site, source_site)
+    rules = rules if rules is not None else rules_for(source_wiki.name, target_wiki.name)
+    first = source.versions[0]
+    facts = FileFacts(
+        original_uploader=first.user,
+        first_upload=first.timestamp,
+        source_url=source.page_url,
+        metadata=source.metadata,
+    )
+    context = build_context(
+        rules,
+        Sites(source_site, target_site),
+        facts=facts,
+        lookups=WikiLookups(source_wiki, target_wiki, None),
+        source_lang=source.lang,
+    )
+    converted = describe(source.text, context)
+    prefix = context.interwiki_prefix
     user_link = interwiki_user_link(prefix, lambda user: source_wiki.page_url(f"User:{user}"))
     provenance = provenance_section(
         source_url=source.page_url,
@@ -79,8 +84,7 @@ def build_plan(
         lang=lang,
         with_authors=not import_history,
     )
-    text = transformed.text.rstrip("\n")
-    page_text = f"{text}\n\n{provenance}" if text else provenance
+    page_text = place_provenance(converted.text, provenance)
     summary = msg("wft-summary-transfer", source.page_url, source.title, source_site.sitename, lang=lang)
     return TransferPlan(
         source=source,
@@ -90,7 +94,9 @@ def build_plan(
         summary=summary,
         import_history=import_history,
         import_prefix=prefix,
-        changes=[c.key for c in transformed.changes],
+        changes=[c.key for c in converted.report.changes],
+        description=converted.report,
+        now_commons_template=rules.now_commons_template,
     )
 
 

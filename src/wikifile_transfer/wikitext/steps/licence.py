@@ -1,0 +1,88 @@
+"""Step 5: the licence gate — what blocks a transfer, and what only warns.
+
+Why on the original page: a rule that removes or renames a template must not hide the reason a file
+may not move (FileImporter validates the page as it was on the source). A Good template counts under
+its source name, its Transfer name, or as it stands in the result (a SelfLicenseReplacement turns
+``{{PD-self}}`` into ``{{PD-user|…}}``). Every block names the template or category, so the user
+knows what to fix; FtCG's PotentialProblems only warn (FtCG showed them as a warning box).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from wikifile_transfer.wikitext.rules.model import name_key
+from wikifile_transfer.wikitext.steps.base import ConvertContext, Note, StepReport
+from wikifile_transfer.wikitext.steps.categories import category_prefixes, find_categories
+from wikifile_transfer.wikitext.steps.regex import Unusable, compile_rule
+from wikifile_transfer.wikitext.steps.templates import used_template_names
+
+Wikicode = Any
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What the gate needs from the original page, taken before any step changed the tree."""
+
+    text: str
+    templates: tuple[str, ...]  # names as written, in order, nested ones included
+    categories: tuple[str, ...]  # names without namespace
+
+
+def survey(text: str, code: Wikicode, ctx: ConvertContext) -> Survey:
+    templates = tuple(dict.fromkeys(used_template_names(code)))
+    categories = tuple(dict.fromkeys(c.name for c in find_categories(code, category_prefixes(ctx))))
+    return Survey(text, templates, categories)
+
+
+def _first(names: Iterable[str], wanted: frozenset[str]) -> str | None:
+    keys = {name_key(w) for w in wanted}
+    return next((n for n in names if name_key(n) in keys), None)
+
+
+def _problems(original: Survey, ctx: ConvertContext, report: StepReport) -> None:
+    lowered = original.text.lower()
+    for problem in ctx.rules.problems:
+        if problem.is_regex:
+            regex = compile_rule(problem.match)
+            if isinstance(regex, Unusable):
+                report.warnings.append(
+                    Note("wft-warn-rule-unusable", (problem.origin or problem.match, regex.reason))
+                )
+                continue
+            hit = regex.search(original.text) is not None
+        else:
+            hit = problem.match.lower() in lowered
+        if hit:
+            report.warnings.append(Note("wft-warn-potential-problem", (problem.message,)))
+
+
+def gate(
+    original: Survey,
+    result_templates: Iterable[str],
+    renamed: Mapping[str, str],
+    ctx: ConvertContext,
+    report: StepReport,
+) -> None:
+    """Blocks: Bad template, Bad category, non-free where the target takes none, no Good template.
+    Warnings: FtCG PotentialProblems."""
+    rules = ctx.rules
+    for name in original.templates:
+        if name_key(name) in {name_key(b) for b in rules.bad_templates}:
+            report.blocks.append(Note("wft-block-bad-template", (name,)))
+    bad_categories = {name_key(b) for b in rules.bad_categories}
+    for category in original.categories:
+        if name_key(category) in bad_categories:
+            report.blocks.append(Note("wft-block-bad-category", (category,)))
+    if not rules.target_accepts_non_free:
+        non_free = _first(original.templates, rules.non_free_templates)
+        if non_free is not None:
+            report.blocks.append(Note("wft-block-non-free", (non_free,)))
+    if rules.good_templates:
+        candidates = [*original.templates, *renamed.values(), *result_templates]
+        if _first(candidates, rules.good_templates) is None:
+            sample = ", ".join(sorted(rules.good_templates)[:5])
+            report.blocks.append(Note("wft-block-no-licence", (sample, str(len(rules.good_templates)))))
+    _problems(original, ctx, report)

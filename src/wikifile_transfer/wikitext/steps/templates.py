@@ -1,0 +1,429 @@
+"""Step 4: templates — Remove, Transfer (rename and map parameters), FtCG regex replacements, and
+templates the target lacks.
+
+Why on the parse tree and not with regexes: FileImporter's cleaner is a hand-written bracket scanner
+because regexes cannot see nesting (``{{a|p={{b}}}}``), triple-brace parameters (``{{{1}}}``) or
+cut-off templates. mwparserfromhell gives the same guarantees for free, keeps every byte it does not
+touch, and lets the steps share one parse. Only the FtCG rules are regexes over text (that is their
+format); they run on the serialised text and the tree is rebuilt only when one of them matched.
+
+Also home to the small tree helpers the other steps share (name handling, language-template detection).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import babel.localedata
+import mwparserfromhell
+from mwparserfromhell.nodes import Comment, Template, Text
+from mwparserfromhell.nodes.extras import Parameter
+from mwparserfromhell.smart_list import SmartList
+from mwparserfromhell.wikicode import Wikicode as Wikicode_
+
+from wikifile_transfer.wikitext.rules.model import ParamRule, RuleSet, TransferRule, name_key
+from wikifile_transfer.wikitext.steps.base import ConvertContext, Note, OfflineLookups, StepReport
+from wikifile_transfer.wikitext.steps.regex import Unusable, compile_rule, expand
+
+Wikicode = Any  # mwparserfromhell is untyped
+
+# Wikimedia language codes that are not (or not only) CLDR locales, plus multilingual wrappers.
+_EXTRA_LANGUAGE_TEMPLATES = frozenset(
+    [
+        "simple",
+        "als",
+        "bat-smg",
+        "be-tarask",
+        "zh-hans",
+        "zh-hant",
+        "zh-yue",
+        "zh-min-nan",
+        "zh-classical",
+        "roa-tara",
+        "nds-nl",
+        "map-bms",
+        "fiu-vro",
+        "cbk-zam",
+        "sgs",
+        "pdc",
+        "frr",
+        "hsb",
+        "dsb",
+        "lad",
+        "ang",
+        "arc",
+        "got",
+        "lang",
+        "langswitch",
+        "mld",
+    ]
+) | {"multilingual description"}
+
+
+@functools.cache
+def language_codes() -> frozenset[str]:
+    """Names that are language templates on Wikimedia wikis (``en``, ``de``, ``pt-br``, ``lang``…).
+
+    From CLDR (babel's locale list, lower-cased, ``_`` → ``-``, with and without region): words like
+    ``own`` or ``pd`` are not language codes, so ``{{Own}}`` is never mistaken for a wrapper.
+    """
+    codes: set[str] = set(_EXTRA_LANGUAGE_TEMPLATES)
+    for ident in babel.localedata.locale_identifiers():
+        code = ident.lower().replace("_", "-")
+        codes.add(code)
+        codes.add(code.split("-", 1)[0])
+    codes.discard("root")
+    return frozenset(codes)
+
+
+def walk(code: Wikicode) -> Iterator[Any]:
+    """Every node of the tree, depth first, nested ones (template parameters, link labels) included.
+
+    Cheaper than ``filter_*(recursive=True)``, which indexes every node; steps call it on the live tree.
+    """
+    for node in code.nodes:
+        yield node
+        for child in node.__children__():
+            yield from walk(child)
+
+
+def templates_in(code: Wikicode) -> list[Template]:
+    return [n for n in walk(code) if isinstance(n, Template)]
+
+
+def template_name(template: Template) -> str:
+    """The name as written, without surrounding whitespace or ``_``."""
+    return str(template.name).strip().replace("_", " ")
+
+
+def set_template_name(template: Template, new: str) -> None:
+    """Rename, keeping the whitespace around the name (``{{Info\\n|…}}`` stays multi-line)."""
+    old = str(template.name)
+    stripped = old.strip()
+    lead = old[: len(old) - len(old.lstrip())]
+    trail = old[len(lead) + len(stripped) :]
+    template.name = Text(lead + new + trail)  # a Text node: no re-parse of a plain name
+
+
+def is_language_template(template: Template) -> bool:
+    return template_name(template).lower() in language_codes()
+
+
+def is_language_wrapped(value: Wikicode) -> bool:
+    """True when everything in ``value`` (whitespace and comments aside) is language templates."""
+    seen = False
+    for node in value.nodes:
+        if isinstance(node, Template) and is_language_template(node):
+            seen = True
+        elif isinstance(node, Comment) or (isinstance(node, Text) and not node.value.strip()):
+            continue
+        else:
+            return False
+    return seen
+
+
+def wrap_language(value: Wikicode, lang: str) -> bool:
+    """Wrap a parameter value in ``{{<lang>|1=…}}``, keeping its surrounding whitespace.
+
+    ``1=`` so an ``=`` in the text cannot turn it into a named parameter. Empty values and values
+    already in language templates are left alone (never ``{{en|1={{en|…}}}}``). Returns whether it wrapped.
+    """
+    text = str(value)
+    core = text.strip()
+    if not core or is_language_wrapped(value):
+        return False
+    nodes = list(value.nodes)
+    lead = _edge_text(nodes, 0)
+    trail = _edge_text(nodes, -1)
+    inner = Wikicode_(SmartList(nodes))  # type: ignore[no-untyped-call]
+    wrapper = Template(Text(lang), [Parameter(Text("1"), inner, showkey=True)])
+    value.nodes[:] = [n for n in (Text(lead) if lead else None, wrapper, Text(trail) if trail else None) if n]
+    return True
+
+
+def _edge_text(nodes: list[Any], end: int) -> str:
+    """Cut the whitespace off the first (``end=0``) or last (``end=-1``) nodes; return what was cut."""
+    cut = ""
+    while nodes and isinstance(nodes[end], Text):
+        value = nodes[end].value
+        kept = value.lstrip() if end == 0 else value.rstrip()
+        if end == 0:
+            cut += value[: len(value) - len(kept)]
+        else:
+            cut = value[len(kept) :] + cut
+        if kept:
+            nodes[end] = Text(kept)
+            break
+        del nodes[end]
+    return cut
+
+
+def remove_with_newline(container: Wikicode, node: Any) -> str:
+    """Remove ``node`` and one line break right after it; return the exact removed span."""
+    index = next(i for i, n in enumerate(container.nodes) if n is node)
+    span = str(node)
+    following = container.nodes[index + 1] if index + 1 < len(container.nodes) else None
+    if isinstance(following, Text) and following.value.startswith("\n"):
+        following.value = following.value[1:]
+        span += "\n"
+        if not following.value:
+            del container.nodes[index + 1]
+    del container.nodes[index]
+    return span
+
+
+def _children(node: Any) -> Iterator[Wikicode]:
+    return node.__children__()  # type: ignore[no-any-return]
+
+
+# ---------------------------------------------------------------------------------------------- Remove
+
+
+def _is_copy_to_commons(template: Template, rules: RuleSet, report: StepReport, warned: set[str]) -> bool:
+    """FtCG's CopyToCommonsRegex is written against the template's text (``{{(mtc|…)[^}]*}}\\n?``);
+    some loaders give a bare name pattern instead. Both are tried: a match at the template's start,
+    or the whole name."""
+    pattern = rules.copy_to_commons
+    if not pattern:
+        return False
+    regex = compile_rule(pattern)
+    if isinstance(regex, Unusable):
+        if pattern not in warned:
+            warned.add(pattern)
+            report.warnings.append(Note("wft-warn-rule-unusable", ("CopyToCommonsRegex", regex.reason)))
+        return False
+    return regex.match(str(template)) is not None or regex.fullmatch(template_name(template)) is not None
+
+
+def remove_templates(code: Wikicode, ctx: ConvertContext, report: StepReport) -> None:
+    """Remove every template named in Remove (or matching CopyToCommonsRegex), nested ones included,
+    with the line break after it; the removed text goes to ``report.removed``."""
+    rules = ctx.rules
+    remove = {name_key(n) for n in rules.remove_templates}
+    if not remove and not rules.copy_to_commons:
+        return
+    warned: set[str] = set()
+
+    def visit(container: Wikicode) -> None:
+        for node in list(container.nodes):
+            if isinstance(node, Template) and (
+                name_key(template_name(node)) in remove or _is_copy_to_commons(node, rules, report, warned)
+            ):
+                name = template_name(node)
+                report.removed.append(remove_with_newline(container, node))
+                report.changes.append(Note("wft-change-template-removed", (name,)))
+                continue
+            for child in _children(node):
+                visit(child)
+
+    visit(code)
+
+
+# -------------------------------------------------------------------------------------------- Transfer
+
+
+def _param_key(param: Any) -> str:
+    return str(param.name).strip()
+
+
+def _rename_param(param: Any, target: str) -> None:
+    if not param.showkey:
+        param.showkey = True
+        param.name = Text(target)
+        return
+    old = str(param.name)
+    core = old.strip()
+    lead = old[: len(old) - len(old.lstrip())]
+    param.name = Text(lead + target + old[len(lead) + len(core) :])
+
+
+def apply_transfer(template: Template, rule: TransferRule, lang: str, report: StepReport) -> bool:
+    """Rename ``template`` and map its parameters per ``rule``; True when the text changed.
+
+    Each target parameter takes the first of its sources present (numbers are unnamed parameters),
+    then the target name itself — so running the rule on its own output changes nothing. Parameters
+    no mapping takes are dropped (listed in ``report.removed``) when the rule names parameters.
+    """
+    before = str(template)
+    set_template_name(template, rule.target)
+    if rule.params:
+        _map_params(template, rule.params, lang, report)
+    return str(template) != before
+
+
+def _map_params(template: Template, prules: tuple[ParamRule, ...], lang: str, report: StepReport) -> None:
+    params = list(template.params)
+    by_key: dict[str, Any] = {}
+    for param in params:
+        by_key.setdefault(_param_key(param), param)
+    winners: dict[int, ParamRule] = {}
+    missing: list[ParamRule] = []
+    for prule in prules:
+        found = next(
+            (
+                by_key[s]
+                for s in (*prule.sources, prule.target)
+                if s in by_key and id(by_key[s]) not in winners
+            ),
+            None,
+        )
+        if found is None:
+            if prule.add_if_missing is not None:
+                missing.append(prule)
+            continue
+        winners[id(found)] = prule
+    kept = []
+    for param in params:
+        prule_for = winners.get(id(param))
+        if prule_for is None:
+            report.removed.append("|" + str(param))
+            continue
+        if _param_key(param) != prule_for.target or not param.showkey:
+            _rename_param(param, prule_for.target)
+        if prule_for.language_template:
+            wrap_language(param.value, lang)
+        kept.append(param)
+    template.params[:] = kept
+    for prule in missing:
+        before = kept[0] if kept else None
+        template.add(prule.target, prule.add_if_missing or "", before=before)
+
+
+def transfer_templates(code: Wikicode, ctx: ConvertContext, report: StepReport) -> dict[str, str]:
+    """Apply Transfer rules to every template (nested ones too); returns old name → new name."""
+    renamed: dict[str, str] = {}
+    if not ctx.rules.transfer:
+        return renamed
+    for template in templates_in(code):
+        rule = ctx.rules.transfer_rule(template_name(template))
+        if rule is None:
+            continue
+        old = template_name(template)
+        if apply_transfer(template, rule, ctx.source_lang, report):
+            renamed[old] = rule.target
+            report.changes.append(Note("wft-change-template-transferred", (old, rule.target)))
+    return renamed
+
+
+# ---------------------------------------------------------------------------------- FtCG replacements
+
+
+def _placeholders(replacement: str, ctx: ConvertContext) -> str:
+    uploader = ctx.facts.original_uploader or ""
+    prefix = ":" + ctx.interwiki_prefix if ctx.interwiki_prefix else ""
+    # the values are literal text: escape backslashes so they cannot act as group references
+    return replacement.replace("%%OriginalUploader%%", uploader.replace("\\", "\\\\")).replace(
+        "%%InterwikiLinkPrefix%%", prefix.replace("\\", "\\\\")
+    )
+
+
+def apply_replacements(text: str, ctx: ConvertContext, report: StepReport) -> str:
+    """Run the FtCG Replacement rules, then the SelfLicenseReplacement ones, on the text, in order.
+
+    A SelfLicenseReplacement that matches marks the file self-licensed. Every matched span goes to
+    ``report.removed`` (its text is replaced by the rule's). Unusable patterns only warn.
+    """
+    rules = ctx.rules.replacements
+    ordered = [r for r in rules if not r.self_licence] + [r for r in rules if r.self_licence]
+    for rule in ordered:
+        regex = compile_rule(rule.pattern)
+        if isinstance(regex, Unusable):
+            report.warnings.append(
+                Note("wft-warn-rule-unusable", (rule.origin or rule.pattern, regex.reason))
+            )
+            continue
+        if regex.search(text) is None:
+            continue
+        if "%%OriginalUploader%%" in rule.replacement and not ctx.facts.original_uploader:
+            report.warnings.append(Note("wft-warn-uploader-unknown", (rule.origin or rule.pattern,)))
+        replacement = _placeholders(rule.replacement, ctx)
+        spans: list[str] = []
+
+        def substitute(match: Any, replacement: str = replacement, spans: list[str] = spans) -> str:
+            spans.append(match.group(0))
+            return expand(replacement, match)
+
+        new, _count = regex.subn(substitute, text)
+        if new == text:
+            continue
+        report.removed.extend(s for s in spans if s)
+        report.changes.append(Note("wft-change-replacement", (rule.origin or rule.pattern,)))
+        if rule.self_licence:
+            report.self_licensed = True
+        text = new
+    return text
+
+
+# ----------------------------------------------------------------------------- templates on the target
+
+
+def _checkable(name: str) -> str | None:
+    """The target title to look up for a template name, or None for parser functions, magic words,
+    variables and transclusions from other namespaces."""
+    if not name or name.startswith("#") or "{" in name or "<" in name:
+        return None
+    if ":" in name:
+        prefix, rest = name.split(":", 1)
+        if prefix.strip().lower() != "template":
+            return None
+        name = rest.strip()
+    if not name or (name.isupper() and " " not in name) or name in {"!", "=", "!!"}:
+        return None  # PAGENAME, CURRENTYEAR, {{!}}: variables
+    return "Template:" + name[0].upper() + name[1:]
+
+
+def localise_missing_templates(code: Wikicode, ctx: ConvertContext, report: StepReport) -> None:
+    """Templates used on the page that the target lacks: renamed through ``template_links`` (Wikidata /
+    langlinks) when a counterpart exists, else a warning. One batched lookup each.
+
+    Offline (``OfflineLookups``) nothing is known, and "unknown" must not read as "missing".
+    """
+    if isinstance(ctx.lookups, OfflineLookups):
+        return
+    used: dict[str, list[Template]] = {}
+    for template in templates_in(code):
+        title = _checkable(template_name(template))
+        if title is not None:
+            used.setdefault(title, []).append(template)
+    if not used:
+        return
+    existing = ctx.lookups.existing_on_target(list(used))
+    missing = [t for t in used if t not in existing]
+    if not missing:
+        return
+    links = ctx.lookups.template_links([t.removeprefix("Template:") for t in missing])
+    for title in missing:
+        name = title.removeprefix("Template:")
+        local = links.get(name)
+        if local:
+            local = local.split(":", 1)[1] if local.lower().startswith("template:") else local
+            for template in used[title]:
+                set_template_name(template, local)
+            report.changes.append(Note("wft-change-template-localised", (name, local)))
+        else:
+            report.warnings.append(Note("wft-warn-template-missing", (name,)))
+
+
+def used_template_names(code: Wikicode) -> Iterable[str]:
+    return (template_name(t) for t in templates_in(code))
+
+
+def clean_templates(
+    code: Wikicode, ctx: ConvertContext, report: StepReport
+) -> tuple[Wikicode, dict[str, str]]:
+    """Step 4 in order: Remove, Transfer, FtCG replacements, missing templates.
+
+    Returns the (possibly re-parsed) tree and the Transfer renames (the licence gate accepts a Good
+    template under either name).
+    """
+    remove_templates(code, ctx, report)
+    renamed = transfer_templates(code, ctx, report)
+    if ctx.rules.replacements:
+        text = str(code)
+        new = apply_replacements(text, ctx, report)
+        if new != text:
+            code = mwparserfromhell.parse(new)
+    localise_missing_templates(code, ctx, report)
+    return code, renamed
