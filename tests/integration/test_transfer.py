@@ -188,7 +188,9 @@ def test_three_versions_arrive_oldest_first_with_credits_and_a_second_run_change
     for uploader in ("Alice", "Bob", "Admin"):
         assert f"[[:en:User:{uploader}|{uploader}]]" in text
     assert "{{int:filedesc}}" in text and "{{int:license-header}}" in text
-    assert "<!-- [[Category:Sunsets]] -->" in text
+    # a category that exists on the target is kept; one that does not is commented out, not lost
+    assert "\n[[Category:Sunsets]]" in text
+    assert "<!-- [[Category:Test images]] -->" in text
     # the account may import: the description page's own history came along, with its authors
     history = testbed.anon("commons").page(f"File:{title}", rvlimit="max")["revisions"]
     assert {"Alice", "Bob", "Admin"} <= {r["user"] for r in history}
@@ -504,3 +506,33 @@ def test_a_50_mb_file_goes_through_chunked_upload_in_little_memory(testbed, writ
     assert target_sha1s(testbed, f"File:{name}") == [sha1]
     print(f"50 MB chunked transfer: peak RSS {peak / 2**20:.1f} MB")
     assert 0 < peak < 120 * 2**20, f"peak RSS {peak / 2**20:.1f} MB"
+
+
+# --- the description rewrite (issue 4) --------------------------------------------------------------
+
+
+def test_a_non_free_file_to_the_commons_like_wiki_is_blocked_before_any_byte(testbed, write_config, capsys):
+    config = write_config("admin")
+    title = unique("Logo.png")
+    code, answer = run_cli(
+        capsys, config, src_url(testbed, testbed.files["non_free"]), "--to", "commons", "--title", title
+    )
+    assert code == 1
+    assert answer["status"] == "blocked"
+    licence = [c for c in answer["checks"] if c["id"] == "licence"]
+    assert licence and licence[0]["result"] == "block"
+    assert target_page(testbed, f"File:{title}").get("missing") is True
+
+
+def test_convert_localises_a_category_through_its_langlink(testbed, write_config, tmp_path, capsys):
+    config = write_config("admin")
+    page = tmp_path / "page.wikitext"
+    page.write_text(
+        "A sunset.\n\n[[Category:Sunsets]]\n[[Category:No such category here]]\n", encoding="utf-8"
+    )
+    code = main(["--config", str(config), "convert", "--from", "src", "--to", "other", "--json", str(page)])
+    answer = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert answer["categories"]["localised"] == {"Category:Sunsets": "Kategorie:Sonnenuntergänge"}
+    assert "[[Kategorie:Sonnenuntergänge]]" in answer["text"]
+    assert "<!-- [[Category:No such category here]] -->" in answer["text"]

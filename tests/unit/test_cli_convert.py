@@ -1,0 +1,67 @@
+"""`wikifile-transfer convert --offline`: the description rewrite without any network request."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from wikifile_transfer.cli.main import main
+
+PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+
+
+@pytest.fixture
+def no_config(tmp_path, monkeypatch):
+    monkeypatch.setenv("WIKIFILE_TRANSFER_CONFIG", str(tmp_path / "none.toml"))
+
+
+def test_offline_json_of_a_free_page(no_config, capsys):
+    page = PAGES / "enwiki_oakland_temple_pd_self.wikitext"
+    code = main(["convert", "--offline", "--json", "--from", "en.wikipedia", "--to", "commons", str(page)])
+    answer = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert answer["status"] in ("ok", "warn")
+    assert answer["blocks"] == []
+    assert set(answer) >= {"text", "status", "changes", "warnings", "blocks", "categories"}
+    assert set(answer["categories"]) == {"kept", "localised", "commented"}
+
+
+def test_offline_non_free_page_is_blocked_with_exit_1(no_config, capsys):
+    page = PAGES / "enwiki_queensland_nonfree_logo.wikitext"
+    code = main(["convert", "--offline", "--from", "en.wikipedia", "--to", "commons", str(page)])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "✖" in captured.err
+    assert captured.out.strip()  # the converted text is still shown
+
+
+def test_standard_input_and_a_missing_file(no_config, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("== Summary ==\nA test.\n"))
+    code = main(["convert", "--offline", "--from", "en.wikipedia", "--to", "commons", "-"])
+    out = capsys.readouterr().out
+    assert code in (0, 1)
+    assert "{{int:filedesc}}" in out
+    code = main(["convert", "--offline", "--from", "en.wikipedia", "--to", "commons", "/nonexistent/x.txt"])
+    assert code == 2
+    assert "Cannot read /nonexistent/x.txt" in capsys.readouterr().err
+
+
+def test_a_rules_file_is_layered_on_top(no_config, tmp_path, capsys):
+    rules = tmp_path / "rules.wiki"
+    rules.write_text(
+        "== Categories ==\n=== Bad ===\n== Templates ==\n=== Good ===\n=== Bad ===\n* Forbidden here\n"
+        "=== Remove ===\n=== Transfer ===\n== Information ==\n=== Description ===\n=== Licensing ===\n",
+        encoding="utf-8",
+    )
+    page = tmp_path / "p.wikitext"
+    page.write_text("{{Forbidden here}}\nText\n", encoding="utf-8")
+    code = main(
+        ["convert", "--offline", "--json", "--rules", str(rules), "--from", "xx", "--to", "yy", str(page)]
+    )
+    answer = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert answer["status"] == "blocked"
+    assert any("Forbidden here" in " ".join(b["params"]) for b in answer["blocks"])
