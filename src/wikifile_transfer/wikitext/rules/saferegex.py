@@ -180,12 +180,18 @@ class _Translator:
         self.out.append(match.group() + self.quantifier_suffix())
 
     def quantifier_suffix(self) -> str:
-        """A lazy ``?`` is kept; a possessive ``+`` is dropped (RE2 never backtracks anyway)."""
+        """A lazy ``?`` is kept; a possessive ``+`` is dropped (RE2 never backtracks anyway).
+
+        A ``+`` followed by yet another quantifier (``a*++``) is not possessive but a nested quantifier,
+        invalid in .NET as in RE2: it is kept so that RE2 reports it, and translating again changes
+        nothing."""
         if self.peek() == "?":
             self.pos += 1
             return "?"
         if self.peek() == "+":
             self.pos += 1
+            if self.peek() in ("*", "+", "?", "{"):
+                return "+"
         return ""
 
     def group_open(self) -> str:
