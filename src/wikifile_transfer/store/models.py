@@ -1,0 +1,261 @@
+"""The database tables: User, Credential, Batch, Transfer, Event, and the per-wiki slots of the workers.
+
+The database is the source of truth of every transfer; the queue only dispatches ids. So a row holds all a
+worker needs to resume after a crash: the plan, the state, the lease, the step it was at, and its events.
+
+Portability (SQLite, MariaDB/ToolsDB, PostgreSQL) shapes the column types:
+
+* every indexed string has an explicit length (MariaDB cannot index TEXT), sized for reality: MediaWiki
+  titles are at most 255 *bytes* of UTF-8, which is at most 255 characters, and ``VARCHAR(255)`` counts
+  characters in utf8mb4; wiki names (``zh-min-nan.wikipedia``, an API URL of a custom wiki) get 255 as
+  well; language codes (``be-x-old``, ``zh-min-nan``, ``roa-tara``) fit 35 (the BCP 47 practical limit);
+* times are stored as naive UTC (:class:`UtcDateTime`), since SQLite and MariaDB keep no zone;
+* structured data (plans, check reports, parameters) is JSON, never queried inside by SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeEngine
+
+from wikifile_transfer.store.states import BatchState, TransferState
+
+TITLE = 255
+WIKI = 255
+LANG = 35
+KEY = 100  # message keys and step names
+STATE = 16
+
+# Deterministic constraint names, so that Alembic migrations can refer to them on every database.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in Python, naive UTC in the database (the same on all three engines)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        # MariaDB's DATETIME drops fractions unless told otherwise; leases and events want them.
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(DateTime())
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store aware UTC datetimes only")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        dt.datetime: UtcDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class User(Base):
+    """Someone who transfers files: a Wikimedia account (OAuth, ``domain='wikimedia'``), an account of a
+    self-hosted wiki (bot password, ``domain`` = that wiki's name), or the local user of the CLI
+    (``domain='local'``)."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("domain", "username"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    domain: Mapped[str] = mapped_column(String(WIKI))
+    username: Mapped[str] = mapped_column(String(TITLE))
+    lang: Mapped[str | None] = mapped_column(String(LANG))
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)  # default target, rules…
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column()
+
+    credentials: Mapped[list[Credential]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+
+class Credential(Base):
+    """A secret that lets the tool act as a user on a wiki, encrypted at rest (see store.crypto).
+
+    ``kind`` is ``oauth2`` (``wiki='*'``: every Wikimedia wiki through SUL) or ``botpassword`` (one wiki).
+    ``secret`` is a Fernet token of a JSON object (``{"password": …}`` or ``{"access_token": …,
+    "refresh_token": …}``); nothing readable is stored beside it but the account name.
+    """
+
+    __tablename__ = "credentials"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "wiki"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(STATE))
+    wiki: Mapped[str] = mapped_column(String(WIKI))
+    account: Mapped[str] = mapped_column(String(TITLE))  # the login name (``Admin@transferbot``)
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[dt.datetime | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="credentials")
+
+
+class Batch(Base):
+    """Many transfers to one target wiki, from one source: a URL list, a category, a user's uploads, the
+    files of a page. ``source_kind`` is ``urls|category|user|page|single``; ``source_spec`` what names it
+    (``src:Category:Sunsets``); ``options`` the choices that apply to every item (depth, rules, marking)."""
+
+    __tablename__ = "batches"
+    __table_args__ = (Index(None, "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    target_wiki: Mapped[str] = mapped_column(String(WIKI))
+    source_kind: Mapped[str] = mapped_column(String(STATE))
+    source_spec: Mapped[str | None] = mapped_column(Text)
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(STATE), default=BatchState.EXPANDING.value)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+    error_key: Mapped[str | None] = mapped_column(String(KEY))  # expansion failed (missing category…)
+    error_params: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column()
+    finished_at: Mapped[dt.datetime | None] = mapped_column()
+
+    transfers: Mapped[list[Transfer]] = relationship(back_populates="batch", order_by="Transfer.position")
+
+
+class Transfer(Base):
+    """One file from a source wiki to a target wiki, with everything needed to run, resume and explain it.
+
+    ``plan`` is the serialised TransferPlan (source versions with sha1s, target title, page text…); a retry
+    re-checks it against the target before any byte moves. ``lease_owner``/``lease_until`` say which
+    worker runs it and until when that claim holds; the reconciler re-queues an expired claim.
+    """
+
+    __tablename__ = "transfers"
+    __table_args__ = (
+        # history: a user's transfers newest first (keyset on id), filtered by one column at a time
+        Index(None, "user_id", "id"),
+        Index(None, "user_id", "state", "id"),
+        Index(None, "user_id", "source_wiki", "id"),
+        Index(None, "user_id", "target_wiki", "id"),
+        Index(None, "user_id", "created_at"),
+        Index(None, "batch_id", "position"),
+        # the reconciler: active items whose lease ran out
+        Index(None, "state", "lease_until"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order within the batch
+    source_input: Mapped[str] = mapped_column(Text)  # what the user gave (URL, WIKI:File:X)
+    source_wiki: Mapped[str | None] = mapped_column(String(WIKI))
+    source_title: Mapped[str | None] = mapped_column(String(TITLE))
+    source_url: Mapped[str | None] = mapped_column(Text)
+    target_wiki: Mapped[str] = mapped_column(String(WIKI))
+    requested_title: Mapped[str | None] = mapped_column(String(TITLE))  # the user's rename, if any
+    target_title: Mapped[str | None] = mapped_column(String(TITLE))
+    target_url: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(STATE), default=TransferState.PLANNED.value)
+    outcome: Mapped[str | None] = mapped_column(String(STATE))  # done|already_done|blocked|failed
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False)  # left out of the batch by the user
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)  # per item: mark source, article…
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    report: Mapped[list[Any]] = mapped_column(default=list)  # check results: [{id, outcome, key, params}]
+    sha1s: Mapped[list[Any]] = mapped_column(default=list)  # the source versions, oldest first
+    version_count: Mapped[int] = mapped_column(Integer, default=0)
+    uploaded_count: Mapped[int] = mapped_column(Integer, default=0)
+    steps_done: Mapped[list[Any]] = mapped_column(default=list)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(KEY))
+    lease_until: Mapped[dt.datetime | None] = mapped_column()
+    not_before: Mapped[dt.datetime | None] = mapped_column()  # retry_wait: not again before this time
+    current_step: Mapped[str | None] = mapped_column(String(KEY))
+    step_params: Mapped[list[Any]] = mapped_column(default=list)
+    bytes_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    bytes_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    error_key: Mapped[str | None] = mapped_column(String(KEY))
+    error_params: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column()
+    finished_at: Mapped[dt.datetime | None] = mapped_column()
+
+    batch: Mapped[Batch | None] = relationship(back_populates="transfers")
+
+
+class Event(Base):
+    """Something that happened to a transfer or batch: a state change, an attempt, a step, an API error,
+    a warning. Kept for the history's details view; ``key``/``params`` render in the reader's language."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index(None, "transfer_id", "id"), Index(None, "batch_id", "id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id", ondelete="CASCADE"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    time: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(STATE))  # state|attempt|step|api_error|warning|error|info
+    key: Mapped[str] = mapped_column(String(KEY))
+    params: Mapped[list[Any]] = mapped_column(default=list)
+    detail: Mapped[str | None] = mapped_column(Text)  # the wiki's own words, for logs and experts
+
+
+class WikiSlot(Base):
+    """One of the N concurrent-work slots of a wiki, shared by every worker through the database.
+
+    A worker takes a slot with a conditional UPDATE (free, or its holder's claim expired) before it talks
+    to the wiki, and gives it back after; so the cap holds across processes and machines without Redis.
+    ``pause_until`` (on slot 0) spaces all work on the wiki after a ``ratelimited`` or ``maxlag`` answer.
+    """
+
+    __tablename__ = "wiki_slots"
+
+    wiki: Mapped[str] = mapped_column(String(WIKI), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(KEY))
+    until: Mapped[dt.datetime | None] = mapped_column()
+    pause_until: Mapped[dt.datetime | None] = mapped_column()
+
+
+TRANSFER_STATES = tuple(s.value for s in TransferState)
