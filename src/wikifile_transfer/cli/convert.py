@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from wikifile_transfer.config import Config
-from wikifile_transfer.i18n import msg
+from wikifile_transfer.i18n import msg, params_json
 from wikifile_transfer.transfer.describe import Sites, build_context, describe, rules_for
 from wikifile_transfer.wiki.http import HttpClient
 from wikifile_transfer.wiki.lookups import WikiLookups
@@ -35,8 +35,11 @@ def add_parser(commands: Any) -> None:
 
 
 def notes_json(notes: list[Note], lang: str) -> list[dict[str, Any]]:
+    """Each note with its key, its parameters (a nested reason as ``{"key", "params"}``) and the message
+    rendered in ``lang``."""
     return [
-        {"key": n.key, "params": list(n.params), "message": msg(n.key, *n.params, lang=lang)} for n in notes
+        {"key": n.key, "params": params_json(n.params), "message": msg(n.key, *n.params, lang=lang)}
+        for n in notes
     ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from wikifile_transfer.i18n import Message
 from wikifile_transfer.wikitext.steps.base import StepReport
 
 
@@ -93,12 +94,13 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The verdict of one check, explained by a message key and its parameters."""
+    """The verdict of one check, explained by a message key and its parameters (a parameter may be a
+    nested message: a description warning about an unusable rule carries the rule's reason)."""
 
     id: str
     outcome: Outcome
     key: str
-    params: tuple[str, ...] = ()
+    params: tuple[str | Message, ...] = ()
 
 
 @dataclass

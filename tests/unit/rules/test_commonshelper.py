@@ -6,10 +6,10 @@ testHeadingReplacements, provideTransferRules) and CommonsHelperConfigRetrieverT
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from rules_helpers import Messages, explained
 
 from wikifile_transfer.wikitext.rules import (
     RulePageMissingError,
@@ -22,7 +22,6 @@ from wikifile_transfer.wikitext.rules import (
 from wikifile_transfer.wikitext.rules.model import (
     InformationNames,
     ParamRule,
-    RuleError,
     RuleSet,
     TransferRule,
 )
@@ -264,7 +263,7 @@ def test_every_line_of_the_shared_fixture_has_an_expected_outcome() -> None:
 )
 def test_unreadable_transfer_parts_are_reported_not_raised(line: str, reason: str) -> None:
     rules = parse_commonshelper(HEAD + line + TAIL, "p")
-    assert rules.errors == (RuleError("p: Templates/Transfer (line 8)", reason),)
+    assert explained(rules.errors) == [("p: Templates/Transfer (line 8)", reason)]
 
 
 def test_several_rules_numbers_and_later_lines_for_the_same_template() -> None:
@@ -287,13 +286,13 @@ def test_several_rules_numbers_and_later_lines_for_the_same_template() -> None:
 def test_error_lines_count_in_the_page_as_written_with_comments() -> None:
     page = "<!--\nlong\nintro\ncomment\n-->\n" + HEAD + "<!-- x -->;broken\n;Ok:Fine|+a=<!-- -->b" + TAIL
     rules = parse_commonshelper(page, "p")
-    assert rules.errors == (
-        RuleError(
+    assert explained(rules.errors) == [
+        (
             "p: Templates/Transfer (line 13)",
             "This transfer line cannot be read: ;broken. Write it as ; Local template : Target template | "
             "target_param=local_param.",
         ),
-    )
+    ]
     assert rules.transfer == (
         TransferRule("Ok", "Fine", (ParamRule("a", (), "b"),), "p: Templates/Transfer (line 14)"),
     )
@@ -386,16 +385,12 @@ def test_a_broken_page_raises_and_is_not_cached() -> None:
     assert commonshelper._cache == {}
 
 
-def test_reasons_match_the_messages() -> None:
-    pending = {
-        k: {
-            "en": v,
-            "qqq": json.loads(
-                (Path(__file__).resolve().parents[3] / "i18n/qqq.json").read_text(encoding="utf-8")
-            ).get(k, ""),
-        }
-        for k, v in json.loads(
-            (Path(__file__).resolve().parents[3] / "i18n/en.json").read_text(encoding="utf-8")
-        ).items()
+def test_every_reason_of_the_loader_is_a_complete_message(messages: Messages) -> None:
+    rules = parse_commonshelper(HEAD + ";broken\n;A:B|x|+y=%AUTHOR%" + TAIL, "p")
+    keys = {error.key for error in rules.errors}
+    assert keys == {
+        "wft-rule-error-transfer-line",
+        "wft-rule-error-transfer-param-syntax",
+        "wft-rule-error-transfer-param-placeholder",
     }
-    assert {key: pending[key]["en"] for key in commonshelper.REASONS} == commonshelper.REASONS
+    messages.assert_complete(keys)

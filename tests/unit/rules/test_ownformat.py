@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rules_helpers import explained
 
 from wikifile_transfer.wikitext.rules import (
     RuleFormatError,
@@ -26,7 +27,6 @@ from wikifile_transfer.wikitext.rules.model import (
     ParamRule,
     ProblemRule,
     RegexRule,
-    RuleError,
     RuleSet,
     TransferRule,
 )
@@ -303,10 +303,12 @@ def test_regexes_rules_cannot_use_become_rule_errors_not_exceptions() -> None:
         "f.toml: pair a → b, replacements #2",
         "f.toml: pair a → b, problems #1",
     ]
-    assert rules.errors[2] == RuleError(
-        "f.toml: pair a → b, replacements #1",
-        "The replacement text cannot be used: group 2 does not exist (the pattern has 1)",
-    )
+    assert explained(rules.errors[2:3]) == [
+        (
+            "f.toml: pair a → b, replacements #1",
+            "The replacement text cannot be used: group 2 does not exist (the pattern has 1)",
+        )
+    ]
 
 
 def test_load_rules_file(tmp_path: Path) -> None:

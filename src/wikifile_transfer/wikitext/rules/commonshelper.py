@@ -35,17 +35,6 @@ from wikifile_transfer.wikitext.rules.saferegex import rule_error
 RULE_PAGE_PREFIX: Final = "Extension:FileImporter/Data/"
 RULE_PAGE_SERVER: Final = "https://www.mediawiki.org"
 
-REASONS: Final = {
-    "wft-rule-error-transfer-line": (
-        "This transfer line cannot be read: $1. Write it as ; Local template : Target template | "
-        "target_param=local_param."
-    ),
-    "wft-rule-error-transfer-param-syntax": 'The parameter rule "$1" is ignored: it has no "=".',
-    "wft-rule-error-transfer-param-placeholder": (
-        'The parameter rule "$1" is ignored: placeholders such as %AUTHOR% are not supported.'
-    ),
-}
-
 # Horizontal whitespace (PCRE \h): whitespace except line breaks.
 _H: Final = r"[^\S\n\r\x0b\x0c\x85\u2028\u2029]"
 _COMMENT: Final = re.compile(r"<!--.*?-->", re.S)
@@ -159,8 +148,8 @@ class _TransferParser:
     def where(self, offset: int) -> str:
         return f"{self.origin}: Templates/Transfer (line {self.page.line_of(offset)})"
 
-    def error(self, offset: int, key: str, *params: object) -> None:
-        self.errors.append(rule_error(self.where(offset), key, *params, reasons=REASONS))
+    def error(self, offset: int, key: str, *params: str) -> None:
+        self.errors.append(rule_error(self.where(offset), key, *params))
 
     def parse(self, section: _Section) -> tuple[TransferRule, ...]:
         rules: dict[str, TransferRule] = {}

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Self
 
+from wikifile_transfer.i18n import Message
+
 
 def name_key(name: str) -> str:
     """How names are compared: ``Template:Cc_By-SA`` and ``cc-by-sa`` are the same template."""
@@ -45,8 +47,11 @@ class ParamRule:
 class TransferRule:
     """Local template ``source`` becomes target template ``target`` (may be ``subst:X``).
 
-    ``params`` is the full list of target parameters when the rule names any: parameters not mentioned
-    are dropped (FileImporter keeps only mapped ones). An empty ``params`` keeps all parameters as they are.
+    ``params`` renames the parameters it maps; parameters it does not mention are kept as they are, as
+    FileImporter does (``WikitextContentCleaner`` only touches mapped ones). Keeping them is the safe
+    side for credits: an unmapped ``author=`` or ``permission=`` may hold the only attribution, and a
+    rule page that forgets a parameter must not silently delete it. An unknown parameter on the target
+    template is visible and easy to fix; a lost credit is neither.
     """
 
     source: str
@@ -82,10 +87,26 @@ class ProblemRule:
 
 @dataclass(frozen=True)
 class RuleError:
-    """A rule that cannot be used (bad syntax, a regex construct RE2 lacks): reported, never fatal."""
+    """A rule that cannot be used (bad syntax, a regex construct RE2 lacks): reported, never fatal.
+
+    ``origin`` says where the rule is (file or page, section, line), so its editors can find it; the
+    reason is the message ``key`` with ``params`` (``wft-rule-error-*`` in ``i18n/``), rendered in the
+    reader's language when the report is shown, never frozen in English where the rule was read.
+    """
 
     origin: str
-    reason: str
+    key: str
+    params: tuple[str | Message, ...] = ()
+
+    @property
+    def message(self) -> Message:
+        """The reason as a message (for a report, or as a parameter of another message)."""
+        return Message(self.key, self.params)
+
+    @property
+    def reason(self) -> str:
+        """The reason in English (logs, ``repr`` in tests); reports render ``message`` instead."""
+        return self.message.text()
 
 
 @dataclass(frozen=True)
