@@ -394,3 +394,12 @@ def test_every_reason_of_the_loader_is_a_complete_message(messages: Messages) ->
         "wft-rule-error-transfer-param-placeholder",
     }
     messages.assert_complete(keys)
+
+
+def test_the_information_template_overrides_an_earlier_layer_only_when_the_page_names_one() -> None:
+    earlier = RuleSet(information=InformationNames(template="Info"))
+    without = parse_commonshelper(EMPTY_PAGE, "p")
+    assert earlier.merged(without).information.template == "Info"
+    named = parse_commonshelper(EMPTY_PAGE + "\n=== Template ===\n* Information\n", "p")
+    assert named.explicit == {"information"}
+    assert earlier.merged(named).information.template == "Information"  # even though it is the default

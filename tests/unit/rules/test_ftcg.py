@@ -300,3 +300,13 @@ def test_every_reason_of_the_loader_is_a_complete_message(messages: Messages) ->
         "wft-rule-error-ftcg-incomplete-section",
     }
     messages.assert_complete(keys)
+
+
+def test_a_key_written_with_the_default_value_still_overrides_an_earlier_layer() -> None:
+    german = RuleSet(category_namespace="Kategorie", now_commons_template="NowCommons")
+    rules = parse_ftcg("CategoryNamespace=Category\nNowCommonsTag=Now Commons\n", "o")
+    assert rules.explicit == {"category_namespace", "now_commons_template"}
+    merged = german.merged(rules)
+    assert (merged.category_namespace, merged.now_commons_template) == ("Category", "Now Commons")
+    # an empty value is "not set" in FtCG: it leaves the earlier layer's value
+    assert german.merged(parse_ftcg("CategoryNamespace=\n", "o")).category_namespace == "Kategorie"

@@ -197,13 +197,13 @@ class _TransferParser:
         )
 
 
-def _information_template(information: _Section) -> InformationNames:
+def _information_template(information: _Section) -> InformationNames | None:
     """CommonsHelper2's optional ``=== Template ===`` under Information: the local template name."""
     match = re.search(
         rf"^==={_H}*Template{_H}*==={_H}*$(.*?)(?=^={{1,3}}[^=]|\Z)", information.text, re.M | re.S
     )
     names = _items(_Section(match.group(1), 0)) if match else ()
-    return InformationNames(template=names[0]) if names else InformationNames()
+    return InformationNames(template=names[0]) if names else None
 
 
 def parse_commonshelper(text: str, origin: str, revision: int | None = None) -> RuleSet:
@@ -224,6 +224,7 @@ def parse_commonshelper(text: str, origin: str, revision: int | None = None) -> 
     description = _items(sections["Information", "Description"])
     # FileImporter keeps the first mapping of a heading listed in both: the description one.
     licensing = tuple(h for h in _items(sections["Information", "Licensing"]) if h not in description)
+    information = _information_template(top["Information"])
     return RuleSet(
         origin=origin,
         revision=revision,
@@ -234,8 +235,9 @@ def parse_commonshelper(text: str, origin: str, revision: int | None = None) -> 
         transfer=transfer,
         description_headings=description,
         licensing_headings=licensing,
-        information=_information_template(top["Information"]),
+        information=information or InformationNames(),
         errors=tuple(transfers.errors),
+        explicit=frozenset({"information"}) if information else frozenset(),
     )
 
 

@@ -237,8 +237,22 @@ def parse_ftcg_data(text: str, origin: str) -> FtcgData:
         replacements=(*parser.replacements, *parser.self_licence),
         problems=tuple(parser.problems),
         errors=tuple(parser.errors),
+        explicit=_explicit(values),
     )
     return FtcgData(rules, _extras(values))
+
+
+def _explicit(values: dict[str, str]) -> frozenset[str]:
+    """The single-value fields the file sets (a non-empty key; FtCG treats an empty one as unset)."""
+    fields = {
+        "copy_to_commons": "copytocommonsregex",
+        "now_commons_template": "nowcommonstag",
+        "category_namespace": "categorynamespace",
+    }
+    found = {name for name, key in fields.items() if values.get(key)}
+    if any(values.get(key) for key in INFORMATION_KEYS):
+        found.add("information")
+    return frozenset(found)
 
 
 def parse_ftcg(text: str, origin: str) -> RuleSet:

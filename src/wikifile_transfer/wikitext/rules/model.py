@@ -161,22 +161,47 @@ class RuleSet:
 
     errors: tuple[RuleError, ...] = ()  # unusable rules, reported with their origin
 
+    # single-value fields this layer sets even where the value equals the default (a rules file that
+    # says ``target_accepts_non_free = false`` or ``now_commons_template = ""``); see ``merged``
+    explicit: frozenset[str] = frozenset()
+
+    def set_fields(self) -> frozenset[str]:
+        """The single-value fields this layer sets: the explicit ones, and every one that differs from
+        the default (a RuleSet built in code names no ``explicit`` fields)."""
+        default = _DEFAULT
+        differing = {name for name in _SCALAR_FIELDS if getattr(self, name) != getattr(default, name)}
+        return self.explicit | differing
+
     def transfer_rule(self, template_name: str) -> TransferRule | None:
         key = name_key(template_name)
         return next((r for r in self.transfer if name_key(r.source) == key), None)
 
     def merged(self, other: RuleSet) -> Self:
-        """``self`` with ``other`` layered on top: sets are united, tuples concatenated, and scalar
-        fields taken from ``other`` where it sets them. Used to combine bundled defaults, a source-wiki
-        rule page and pair-specific rules."""
-        default = RuleSet()
+        """``self`` with ``other`` layered on top: sets are united, tuples concatenated, and single-value
+        fields taken from ``other`` where it sets them (``set_fields``), even back to the default: a
+        user's file can turn off what a bundled layer turned on (``target_accepts_non_free = false``,
+        no NowCommons template). Used to combine bundled defaults, a rule page and a user's rules file."""
         changes: dict[str, object] = {}
-        for name in self.__dataclass_fields__:
+        theirs_set = other.set_fields()
+        for name in _SCALAR_FIELDS:
+            if name in theirs_set:
+                changes[name] = getattr(other, name)
+        for name in _COLLECTION_FIELDS:
             mine, theirs = getattr(self, name), getattr(other, name)
             if isinstance(mine, frozenset):
                 changes[name] = mine | theirs
-            elif isinstance(mine, tuple):
+            else:
                 changes[name] = mine + tuple(x for x in theirs if x not in mine)
-            elif theirs != getattr(default, name):
-                changes[name] = theirs
+        changes["explicit"] = self.explicit | other.explicit
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+_DEFAULT = RuleSet()
+_COLLECTION_FIELDS = tuple(
+    name
+    for name in RuleSet.__dataclass_fields__
+    if name != "explicit" and isinstance(getattr(_DEFAULT, name), frozenset | tuple)
+)
+_SCALAR_FIELDS = tuple(
+    name for name in RuleSet.__dataclass_fields__ if name != "explicit" and name not in _COLLECTION_FIELDS
+)
