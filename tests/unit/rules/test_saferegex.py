@@ -245,6 +245,8 @@ _REGEX_PIECES = st.sampled_from(
 @given(st.lists(_REGEX_PIECES, max_size=12).map("".join))
 @example("a*++")  # found by hypothesis: a dropped possessive + must not expose a nested quantifier
 @example("a{2}+?")
+@example("a*+{")  # found by hypothesis: a "{" that is no quantifier makes the "+" before it possessive
+@example("a*+{2}")
 def test_translation_is_idempotent_so_re2_patterns_pass_through(pattern: str) -> None:
     try:
         once = translate_dotnet(pattern)

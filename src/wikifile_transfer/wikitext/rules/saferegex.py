@@ -188,7 +188,8 @@ class _Translator:
             return "?"
         if self.peek() == "+":
             self.pos += 1
-            if self.peek() in ("*", "+", "?", "{"):
+            nested = self.peek() in ("*", "+", "?") or _QUANTIFIER.match(self.src, self.pos) is not None
+            if nested:  # a "{" that starts no {n,m} is a literal: the "+" before it was possessive
                 return "+"
         return ""
 
