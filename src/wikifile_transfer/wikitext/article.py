@@ -16,15 +16,16 @@ from mwparserfromhell.nodes import Comment, Template, Text
 
 
 def uses_file(text: str, file_name: str) -> bool:
-    """True when ``file_name`` (without namespace) appears in ``text``, with ``_`` or a space between
-    words and the first letter in either case, as MediaWiki reads a file name."""
+    """True when ``file_name`` (without namespace) appears in ``text`` as a whole name (not inside a
+    longer one: ``MySun.png`` is not ``Sun.png``), with ``_`` or spaces between words and the first
+    letter in either case, as MediaWiki reads a file name."""
     name = file_name.strip()
     if not name:
         return False
     first, rest = name[0], name[1:]
     words = [re.escape(word) for word in re.split(r"[ _]+", rest)]
     head = f"[{re.escape(first.upper())}{re.escape(first.lower())}]" if first.isalpha() else re.escape(first)
-    pattern = head + r"[ _]+".join(words)
+    pattern = r"(?<![^\s:|=\[])" + head + r"[ _]+".join(words) + r"(?![\w.-])"
     return re.search(pattern, text) is not None
 
 
