@@ -1,12 +1,14 @@
 """One transfer from start to end, as the CLI (and later the workers) run it.
 
-resolve → read the source → plan → check → execute. Every failure the user can meet ends as a
-``TransferOutcome`` carrying a typed error with a message key, never as a stack trace.
+resolve → read the source → rules (bundled, a wiki's rule page, the user's file) → plan → check → plan the
+follow-up edits (an article that is missing or changed since its preview stops here, before any byte) →
+execute (versions, page text, follow-ups). Every failure the user can meet ends as a ``TransferOutcome``
+carrying a typed error with a message key, never as a stack trace.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wikifile_transfer.errors import WftError
@@ -79,15 +81,10 @@ class TransferService:
     ) -> TransferOutcome:
         """One transfer; ``title``/``dry_run`` override the ones in ``options`` when given."""
         opts = options or TransferOptions()
-        if title is not None or dry_run:
-            opts = TransferOptions(
-                title=title if title is not None else opts.title,
-                dry_run=dry_run or opts.dry_run,
-                mark_source=opts.mark_source,
-                use_in=opts.use_in,
-                rules_file=opts.rules_file,
-                rules_page=opts.rules_page,
-            )
+        if title is not None:
+            opts = replace(opts, title=title)
+        if dry_run:
+            opts = replace(opts, dry_run=True)
         outcome = TransferOutcome(status=Status.FAILED, source_text=source, target=target)
         try:
             self._run(outcome, opts, listener or NullListener())
