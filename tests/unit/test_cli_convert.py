@@ -115,3 +115,22 @@ def test_article_options_need_use_in(no_config, capsys, flag):
     code = main(["transfer", "commons:File:X.png", "--to", "de.wikipedia", *flag])
     assert code == 2
     assert f"{flag[0]} needs --use-in ARTICLE." in capsys.readouterr().err
+
+
+def test_a_toml_rules_file_is_layered_on_the_bundled_rules(no_config, tmp_path, capsys):
+    # its Remove list adds to the bundled one ({{Orphan image}} is still removed), and its
+    # target_accepts_non_free lifts the non-free gate; the bundled Bad list for Commons still blocks
+    rules = tmp_path / "mine.toml"
+    rules.write_text(
+        'format = 1\n[[pair]]\nsource = "en.wikipedia"\ntarget = "commons"\ntarget_accepts_non_free = true\n'
+        'remove_templates = ["My tag"]\n',
+        encoding="utf-8",
+    )
+    page = tmp_path / "p.wikitext"
+    page.write_text("{{My tag}}\n{{Orphan image}}\n{{Non-free logo}}\n{{GFDL}}\n", encoding="utf-8")
+    args = ["convert", "--offline", "--json", "--from", "en.wikipedia", "--to", "commons", str(page)]
+    code = main([*args[:-1], "--rules", str(rules), str(page)])
+    answer = json.loads(capsys.readouterr().out)
+    assert "{{My tag}}" not in answer["text"] and "{{Orphan image}}" not in answer["text"]
+    assert "wft-block-non-free" not in [b["key"] for b in answer["blocks"]]
+    assert code == 1  # {{Non-free logo}} is still a Bad template for Commons

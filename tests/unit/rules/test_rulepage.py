@@ -169,3 +169,12 @@ def test_values_outside_a_rule_set_are_refused() -> None:
         encode(1.5)
     with pytest.raises(CodecError):
         decode(1, type(None))
+
+
+def test_the_process_memory_keeps_the_most_recent_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rulepage, "MEMORY_SIZE", 2)
+    wiki = FakeWiki({"A": [PAGE], "B": [PAGE], "C": [PAGE]})
+    cache = RulePageCache()
+    for title in ("A", "B", "C", "C", "A"):
+        wiki.load(cache, title)
+    assert cache.parses == 4  # A was evicted by C and parsed again; the second C was a hit
