@@ -12,10 +12,7 @@ import pytest
 from rules_helpers import Messages, explained
 
 from wikifile_transfer.wikitext.rules import (
-    RulePageMissingError,
     RuleSyntaxError,
-    commonshelper,
-    load_rule_page,
     parse_commonshelper,
     rule_page_title,
 )
@@ -320,69 +317,6 @@ def test_error_lines_count_in_the_page_as_written_with_comments() -> None:
 )
 def test_rule_page_title(host: str, page: str) -> None:
     assert rule_page_title(host) == f"Extension:FileImporter/Data/{page}"
-
-
-# --- loading through a fetch function ---------------------------------------------------------------
-
-
-class FakeWiki:
-    def __init__(self, pages: dict[str, tuple[str, int]]) -> None:
-        self.pages = pages
-        self.asked: list[str] = []
-
-    def __call__(self, title: str) -> tuple[str, int] | None:
-        self.asked.append(title)
-        return self.pages.get(title)
-
-
-@pytest.fixture(autouse=True)
-def empty_cache() -> None:
-    commonshelper.clear_cache()
-
-
-def test_load_rule_page_parses_the_page_for_the_host() -> None:
-    page = EMPTY_PAGE.replace("=== Bad ===\n== Templates", "=== Bad ===\n* Copyvio\n== Templates")
-    fetch = FakeWiki({"Extension:FileImporter/Data/lt.wikibooks": (page, 4242)})
-    rules = load_rule_page(fetch, "lt.wikibooks.org")
-    assert fetch.asked == ["Extension:FileImporter/Data/lt.wikibooks"]
-    assert rules.bad_categories == {"Copyvio"}
-    assert rules.revision == 4242
-    assert rules.origin == "mw:Extension:FileImporter/Data/lt.wikibooks (revision 4242)"
-
-
-def test_a_revision_is_parsed_once_and_a_new_revision_again() -> None:
-    title = "Extension:FileImporter/Data/en.wikipedia"
-    fetch = FakeWiki({title: (EMPTY_PAGE, 1)})
-    first = load_rule_page(fetch, "en.wikipedia.org")
-    fetch.pages[title] = ("this text is not parsed again: same revision", 1)
-    assert load_rule_page(fetch, "en.wikipedia.org") is first
-    fetch.pages[title] = (EMPTY_PAGE.replace("=== Good ===", "=== Good ===\n* Self"), 2)
-    newer = load_rule_page(fetch, "en.wikipedia.org")
-    assert newer.good_templates == {"Self"} and newer.revision == 2
-    assert len(fetch.asked) == 3  # the latest revision id is always asked for
-
-
-def test_the_cache_stays_small() -> None:
-    fetch = FakeWiki({})
-    for revision in range(commonshelper.CACHE_SIZE + 5):
-        fetch.pages["Extension:FileImporter/Data/en.wikipedia"] = (EMPTY_PAGE, revision)
-        load_rule_page(fetch, "en.wikipedia.org")
-    assert len(commonshelper._cache) == commonshelper.CACHE_SIZE
-    assert ("Extension:FileImporter/Data/en.wikipedia", 0) not in commonshelper._cache
-
-
-def test_a_missing_page_raises_its_own_error() -> None:
-    with pytest.raises(RulePageMissingError) as caught:
-        load_rule_page(FakeWiki({}), "xx.wikipedia.org")
-    assert caught.value.key == "wft-error-rules-page-missing"
-    assert caught.value.params == ("Extension:FileImporter/Data/xx.wikipedia",)
-
-
-def test_a_broken_page_raises_and_is_not_cached() -> None:
-    fetch = FakeWiki({"Extension:FileImporter/Data/xx.wikipedia": ("== Categories ==", 3)})
-    with pytest.raises(RuleSyntaxError):
-        load_rule_page(fetch, "xx.wikipedia.org")
-    assert commonshelper._cache == {}
 
 
 def test_every_reason_of_the_loader_is_a_complete_message(messages: Messages) -> None:
