@@ -49,6 +49,7 @@ class Config:
     max_download_bytes: int = DEFAULT_MAX_DOWNLOAD
     chunk_size: int = DEFAULT_CHUNK_SIZE
     lang: str = "en"
+    cache_dir: Path | None = None  # None: default_cache_dir()
 
 
 def config_path() -> Path:
@@ -59,6 +60,12 @@ def config_path() -> Path:
         return Path(explicit).expanduser()
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base).expanduser() / "wikifile-transfer" / "config.toml"
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME`` (default ``~/.cache``) ``/wikifile-transfer``: rule pages parsed before."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "wikifile-transfer"
 
 
 class _Reader:
@@ -121,12 +128,13 @@ def _wiki(path: Path, name: str, table: object) -> WikiConfig:
 def parse_config(data: Mapping[str, Any], path: Path) -> Config:
     """A Config from already-decoded TOML (``path`` only names the file in errors)."""
     reader = _Reader(path, data)
-    reader.only({"contact", "temp_dir", "max_download_bytes", "chunk_size", "lang", "wikis"})
+    reader.only({"contact", "temp_dir", "cache_dir", "max_download_bytes", "chunk_size", "lang", "wikis"})
     wikis_table = data.get("wikis", {})
     if not isinstance(wikis_table, Mapping):
         raise reader.error("wikis", "must be a table of wikis ([wikis.NAME])")
     wikis = {name: _wiki(path, name, table) for name, table in wikis_table.items()}
     temp_dir = reader.string("temp_dir")
+    cache_dir = reader.string("cache_dir")
     return Config(
         wikis=wikis,
         contact=reader.string("contact"),
@@ -134,6 +142,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         max_download_bytes=reader.positive_int("max_download_bytes", DEFAULT_MAX_DOWNLOAD),
         chunk_size=reader.positive_int("chunk_size", DEFAULT_CHUNK_SIZE),
         lang=reader.string("lang") or "en",
+        cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
     )
 
 

@@ -2,14 +2,21 @@
 
 The same files serve the web front end (banana-i18n) and the back end, so the renderer supports the
 subset of MediaWiki message syntax both sides use: ``$1`` parameters and ``{{PLURAL:$1|one|other}}``.
+
+A parameter may itself be a :class:`Message` (as MediaWiki's ``Message::params`` accepts message
+objects): a reason that is explained by a message of its own ("A rule could not be used (origin):
+*the regular expression uses a lookbehind*") is then rendered in the same language as the sentence
+around it, instead of being frozen in English where it was produced.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
@@ -34,6 +41,29 @@ def load(lang: str) -> dict[str, str]:
         return {}
     data: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
     return {k: v for k, v in data.items() if not k.startswith("@") and isinstance(v, str)}
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message key with its parameters, rendered only when the user's language is known.
+
+    Parameters are text or nested messages; ``to_json`` gives the form the JSON outputs use
+    (``{"key", "params"}``, nested alike), so a web front end can render it with banana-i18n too.
+    """
+
+    key: str
+    params: tuple[str | Message, ...] = ()
+
+    def text(self, lang: str = FALLBACK) -> str:
+        return msg(self.key, *self.params, lang=lang)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "params": params_json(self.params)}
+
+
+def params_json(params: tuple[object, ...] | list[object]) -> list[Any]:
+    """Message parameters for JSON: text stays text, nested messages become ``{"key", "params"}``."""
+    return [p.to_json() if isinstance(p, Message) else str(p) for p in params]
 
 
 _CLDR_ORDER = ("zero", "one", "two", "few", "many", "other")
@@ -77,7 +107,9 @@ def msg(key: str, *params: object, lang: str = FALLBACK) -> str:
     """Render message ``key`` in ``lang`` (with fallbacks).
 
     An unknown key renders as ``⧼key⧽``, like MediaWiki, so a missing message is visible, not fatal.
+    A :class:`Message` parameter is rendered first, in the same ``lang``.
     """
+    asked = lang
     text: str | None = None
     for code in fallback_chain(lang):
         text = load(code).get(key)
@@ -86,7 +118,7 @@ def msg(key: str, *params: object, lang: str = FALLBACK) -> str:
             break
     if text is None:
         return f"⧼{key}⧽"
-    values = [str(p) for p in params]
+    values = [msg(p.key, *p.params, lang=asked) if isinstance(p, Message) else str(p) for p in params]
 
     def param(m: re.Match[str]) -> str:
         i = int(m.group(1)) - 1

@@ -13,12 +13,14 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from wikifile_transfer.config import Config
-from wikifile_transfer.i18n import msg
-from wikifile_transfer.transfer.describe import Sites, build_context, describe, rules_for
-from wikifile_transfer.wiki.http import HttpClient
+from wikifile_transfer.cli.factory import make_registry
+from wikifile_transfer.config import Config, default_cache_dir
+from wikifile_transfer.errors import InputError
+from wikifile_transfer.i18n import msg, params_json
+from wikifile_transfer.transfer.describe import Sites, build_context, describe, load_rules_page, rules_for
 from wikifile_transfer.wiki.lookups import WikiLookups
-from wikifile_transfer.wiki.registry import WikiRegistry
+from wikifile_transfer.wikitext.rules.model import RuleSet
+from wikifile_transfer.wikitext.rules.rulepage import RulePageCache
 from wikifile_transfer.wikitext.steps.base import Converted, Lookups, Note
 
 EXIT_OK, EXIT_BLOCKED = 0, 1
@@ -29,14 +31,22 @@ def add_parser(commands: Any) -> None:
     convert.add_argument("--from", dest="source", required=True, help="the wiki the page comes from")
     convert.add_argument("--to", dest="target", required=True, help="the wiki the page is for")
     convert.add_argument("--rules", type=Path, help="a rules file (project TOML, FtCG or CommonsHelper2)")
+    convert.add_argument(
+        "--rules-page",
+        metavar="WIKI:PAGE",
+        help="a rule page on a wiki, e.g. commons:Extension:FileImporter/Data/en.wikipedia",
+    )
     convert.add_argument("--offline", action="store_true", help="make no network request")
     convert.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     convert.add_argument("file", help="the wikitext file, or - for standard input")
 
 
 def notes_json(notes: list[Note], lang: str) -> list[dict[str, Any]]:
+    """Each note with its key, its parameters (a nested reason as ``{"key", "params"}``) and the message
+    rendered in ``lang``."""
     return [
-        {"key": n.key, "params": list(n.params), "message": msg(n.key, *n.params, lang=lang)} for n in notes
+        {"key": n.key, "params": params_json(n.params), "message": msg(n.key, *n.params, lang=lang)}
+        for n in notes
     ]
 
 
@@ -76,17 +86,23 @@ def read_input(name: str) -> str:
 
 def run_convert(args: argparse.Namespace, config: Config, lang: str) -> int:
     """Raises WftError (and OSError for an unreadable file); the caller turns both into messages."""
+    if args.offline and args.rules_page:
+        raise InputError("--rules-page", key="wft-error-offline-rules-page")
     text = read_input(args.file)
     sites = Sites()
     lookups: Lookups | None = None
+    page: RuleSet | None = None
     source_name, target_name = args.source, args.target
     if not args.offline:
-        registry = WikiRegistry(config, HttpClient(contact=config.contact))
+        registry = make_registry(config)
         source, target = registry.get(args.source), registry.get(args.target)
         sites = Sites(source.siteinfo(), target.siteinfo())
-        lookups = WikiLookups(source, target, None)
+        lookups = WikiLookups(source, target, registry.wikidata_for(source, target))
         source_name, target_name = source.name, target.name
-    rules = rules_for(source_name, target_name, args.rules)
+        if args.rules_page:
+            cache = RulePageCache(config.cache_dir or default_cache_dir())
+            page = load_rules_page(registry, args.rules_page, cache)
+    rules = rules_for(source_name, target_name, args.rules, page)
     result = describe(text, build_context(rules, sites, lookups=lookups))
     if args.json:
         sys.stdout.write(json.dumps(converted_json(result, lang), ensure_ascii=False, indent=2) + "\n")

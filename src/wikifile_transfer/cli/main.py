@@ -14,15 +14,14 @@ from typing import Any, TextIO
 
 from wikifile_transfer import __version__
 from wikifile_transfer.cli import convert
+from wikifile_transfer.cli.factory import make_service
 from wikifile_transfer.cli.progress import ProgressBars
 from wikifile_transfer.config import Config, load_config
 from wikifile_transfer.errors import WftError
 from wikifile_transfer.i18n import available_languages, msg
-from wikifile_transfer.transfer.executor import ExecutorSettings, Listener
-from wikifile_transfer.transfer.model import Outcome, Status
-from wikifile_transfer.transfer.service import TransferOutcome, TransferService
-from wikifile_transfer.wiki.http import HttpClient
-from wikifile_transfer.wiki.registry import WikiRegistry
+from wikifile_transfer.transfer.executor import Listener
+from wikifile_transfer.transfer.model import ArticleUse, FollowUp, Outcome, Status
+from wikifile_transfer.transfer.service import TransferOptions, TransferOutcome
 
 EXIT_OK, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
 SYMBOLS = {Outcome.PASS: "✔", Outcome.WARN: "⚠", Outcome.BLOCK: "✖"}
@@ -52,6 +51,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="check and show the planned page; upload nothing"
     )
     transfer.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    transfer.add_argument(
+        "--no-mark-source",
+        dest="mark_source",
+        action="store_false",
+        help="do not tag the source page with its NowCommons template (after a transfer to its shared repo)",
+    )
+    transfer.add_argument(
+        "--use-in", metavar="ARTICLE", help="put the file into this article on the target wiki"
+    )
+    transfer.add_argument("--caption", help="caption of the image in the article (with --use-in)")
+    transfer.add_argument(
+        "--base-revid",
+        type=int,
+        metavar="N",
+        help="save the article edit only if the article is still at revision N (from a --dry-run preview)",
+    )
+    transfer.add_argument("--rules", type=Path, help="a rules file (project TOML, FtCG or CommonsHelper2)")
+    transfer.add_argument(
+        "--rules-page",
+        metavar="WIKI:PAGE",
+        help="a rule page on a wiki, e.g. commons:Extension:FileImporter/Data/x",
+    )
     convert.add_parser(commands)
     return parser
 
@@ -72,6 +93,8 @@ def outcome_json(outcome: TransferOutcome, lang: str) -> dict[str, Any]:
             {"id": r.id, "result": r.outcome.value, "message": msg(r.key, *r.params, lang=lang)}
             for r in outcome.report.results
         ],
+        "steps": list(outcome.result.steps) if outcome.result else [],
+        "follow_ups": [follow_up_json(f, lang) for f in follow_ups(outcome)],
         "error": None
         if error is None
         else {
@@ -82,12 +105,36 @@ def outcome_json(outcome: TransferOutcome, lang: str) -> dict[str, Any]:
     }
 
 
+def follow_ups(outcome: TransferOutcome) -> list[FollowUp]:
+    """What became of the post-transfer edits, or what is planned (a dry run, or a run that stopped)."""
+    if outcome.result is not None:
+        return outcome.result.follow_ups
+    return outcome.plan.follow_ups if outcome.plan is not None else []
+
+
+def follow_up_json(follow_up: FollowUp, lang: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": follow_up.id,
+        "status": follow_up.status.value,
+        "message": msg(follow_up.key, *follow_up.params, lang=lang),
+    }
+    if follow_up.diff is not None:
+        data["diff"] = follow_up.diff
+        data["base_revid"] = follow_up.revision
+    return data
+
+
 def print_text(outcome: TransferOutcome, lang: str, out: TextIO, *, dry_run: bool) -> None:
     for check in outcome.report.results:
         out.write(f"{SYMBOLS[check.outcome]} {msg(check.key, *check.params, lang=lang)}\n")
     if dry_run and outcome.plan is not None:
         out.write("\n" + msg("wft-cli-planned-page", outcome.plan.target_title, lang=lang) + "\n")
         out.write(outcome.plan.page_text + "\n")
+    for follow_up in follow_ups(outcome) if outcome.error is None else []:
+        out.write(f"→ {msg(follow_up.key, *follow_up.params, lang=lang)}\n")
+        if dry_run and follow_up.diff:
+            out.write(follow_up.diff + "\n")
+            out.write(msg("wft-cli-article-diff", follow_up.revision or "", lang=lang) + "\n")
     if outcome.error is not None:
         out.write(
             msg("wft-cli-error", msg(outcome.error.key, *outcome.error.params, lang=lang), lang=lang) + "\n"
@@ -112,26 +159,37 @@ def exit_code(outcome: TransferOutcome) -> int:
     return EXIT_OK
 
 
-def make_service(config: Config) -> TransferService:
-    registry = WikiRegistry(config, HttpClient(contact=config.contact))
-    settings = ExecutorSettings(
-        temp_dir=config.temp_dir, chunk_size=config.chunk_size, max_download_bytes=config.max_download_bytes
+def transfer_options(args: argparse.Namespace) -> TransferOptions:
+    use_in = None
+    if args.use_in:
+        use_in = ArticleUse(args.use_in, caption=args.caption, base_revid=args.base_revid)
+    return TransferOptions(
+        title=args.title,
+        dry_run=args.dry_run,
+        mark_source=args.mark_source,
+        use_in=use_in,
+        rules_file=args.rules,
+        rules_page=args.rules_page,
     )
-    return TransferService(registry, settings)
 
 
 def run_transfer(args: argparse.Namespace, config: Config, lang: str) -> int:
+    for flag, value in (("--caption", args.caption), ("--base-revid", args.base_revid)):
+        if value is not None and not args.use_in:
+            sys.stderr.write(
+                msg("wft-cli-error", msg("wft-cli-needs-use-in", flag, lang=lang), lang=lang) + "\n"
+            )
+            return EXIT_ERROR
     service = make_service(config)
-    listener: Listener | None = None
+    options = transfer_options(args)
     if args.json:
-        outcome = service.transfer(args.source, args.target, title=args.title, dry_run=args.dry_run)
+        outcome = service.transfer(args.source, args.target, options=options)
         sys.stdout.write(json.dumps(outcome_json(outcome, lang), ensure_ascii=False, indent=2) + "\n")
         return exit_code(outcome)
+    listener: Listener
     with ProgressBars(lang) as bars:
         listener = bars
-        outcome = service.transfer(
-            args.source, args.target, title=args.title, dry_run=args.dry_run, listener=listener
-        )
+        outcome = service.transfer(args.source, args.target, options=options, listener=listener)
     print_text(outcome, lang, sys.stdout, dry_run=args.dry_run)
     return exit_code(outcome)
 

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from wikifile_transfer.wiki.pages import latest_revision, revision_text
+from wikifile_transfer.wiki.registry import WikiRegistry, api_key
 from wikifile_transfer.wiki.siteinfo import SiteInfo
-from wikifile_transfer.wikitext.rules import bundled_rules, load_rules_file, parse_commonshelper, parse_ftcg
+from wikifile_transfer.wikitext.rules import bundled_rules, load_rules_file
 from wikifile_transfer.wikitext.rules.model import RuleSet
 from wikifile_transfer.wikitext.rules.ownformat import select_rules
+from wikifile_transfer.wikitext.rules.rulepage import RulePageCache, parse_rules_text
 from wikifile_transfer.wikitext.steps.base import (
     ConvertContext,
     Converted,
@@ -61,21 +64,37 @@ def namespace_map(site: SiteInfo) -> dict[str, str]:
 
 
 def read_rules_file(path: Path, source: str, target: str) -> RuleSet:
-    """A rules file in any of the three formats, chosen by its content (the extension may lie)."""
-    text = path.read_text(encoding="utf-8-sig")
+    """A rules file in any of the three formats: TOML by its extension, FtCG or CommonsHelper2 by its
+    content (the extension of those may lie)."""
     if path.suffix.lower() == ".toml":
         return select_rules(load_rules_file(path), source, target)
-    if "[PotentialProblem]" in text or "[Replacement]" in text or "CopyToCommonsRegex=" in text:
-        return parse_ftcg(text, path.name)
-    return parse_commonshelper(text, path.name)
+    return parse_rules_text(path.read_text(encoding="utf-8-sig"), path.name)
 
 
-def rules_for(source: str, target: str, rules_file: Path | None = None) -> RuleSet:
-    """The bundled rules for the pair, with a user's rules file layered on top."""
+def rules_for(
+    source: str, target: str, rules_file: Path | None = None, rules_page: RuleSet | None = None
+) -> RuleSet:
+    """The bundled rules for the pair, then a rule page from a wiki, then the user's rules file, each
+    layered on the one before (the most specific, the user's own file, last)."""
     rules = bundled_rules(source, target)
+    if rules_page is not None:
+        rules = rules.merged(rules_page)
     if rules_file is not None:
         rules = rules.merged(read_rules_file(rules_file, source, target))
     return rules
+
+
+def load_rules_page(registry: WikiRegistry, spec: str, cache: RulePageCache) -> RuleSet:
+    """The rules on the wiki page ``spec`` (``commons:Extension:FileImporter/Data/en.wikipedia`` or a
+    URL), parsed once per revision (see ``RulePageCache``): one small request when it is cached."""
+    wiki, title = registry.resolve_page(spec)
+    return cache.load(
+        api_key(wiki.api_url),
+        wiki.name,
+        title,
+        lambda page: latest_revision(wiki, page),
+        lambda page, revision: revision_text(wiki, page, revision),
+    )
 
 
 @dataclass(frozen=True)

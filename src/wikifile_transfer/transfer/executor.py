@@ -2,8 +2,9 @@
 
 Each step first asks the target whether its effect is already there (the sha1 of every version under the
 title, the page text) and does only what is missing. A second run of a finished plan changes nothing; a
-run cut off half-way is completed by the next one, never duplicated. Temp files live in a per-run
-directory that is removed on success, failure and exception alike.
+run cut off half-way is completed by the next one, never duplicated. The post-transfer edits (marking
+the source, the article edit; ``transfer.followups``) are steps like the others, run last. Temp files
+live in a per-run directory that is removed on success, failure and exception alike.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from xml.sax.saxutils import escape
 
 from wikifile_transfer.errors import ApiError, UploadError
 from wikifile_transfer.i18n import msg
-from wikifile_transfer.transfer.model import FileVersion, Status, TransferPlan, TransferResult
+from wikifile_transfer.transfer.followups import run_follow_ups
+from wikifile_transfer.transfer.model import FileVersion, FollowUpStatus, Status, TransferPlan, TransferResult
 from wikifile_transfer.transfer.target import TargetState, fetch_target_state
 from wikifile_transfer.wiki.download import download
 from wikifile_transfer.wiki.site import Wiki
@@ -113,6 +115,10 @@ class Executor:
         title = state.title or plan.target_title
         result.target_title = title
         result.target_url = self.target_wiki.page_url(title)
+        if plan.mark_source is not None or plan.use_in is not None:
+            self.listener.step("wft-step-follow-ups")
+        result.follow_ups = run_follow_ups(plan, self.source_wiki, self.target_wiki, title)
+        result.steps += [f.id for f in result.follow_ups if f.status is FollowUpStatus.DONE]
         if not result.steps:
             result.status = Status.ALREADY_DONE
         return result

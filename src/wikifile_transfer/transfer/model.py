@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from wikifile_transfer.i18n import Message
 from wikifile_transfer.wikitext.steps.base import StepReport
 
 
@@ -93,12 +94,13 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The verdict of one check, explained by a message key and its parameters."""
+    """The verdict of one check, explained by a message key and its parameters (a parameter may be a
+    nested message: a description warning about an unusable rule carries the rule's reason)."""
 
     id: str
     outcome: Outcome
     key: str
-    params: tuple[str, ...] = ()
+    params: tuple[str | Message, ...] = ()
 
 
 @dataclass
@@ -117,6 +119,52 @@ class CheckReport:
         return next((r for r in self.results if r.id == check_id), None)
 
 
+@dataclass(frozen=True)
+class MarkSource:
+    """Tag the source file page with its wiki's "now on Commons" template, pointing at the new file."""
+
+    template: str  # the template name on the source wiki, without namespace (``NowCommons``)
+    target_title: str  # the planned title on the target; the executor uses the title the upload got
+
+
+@dataclass(frozen=True)
+class ArticleUse:
+    """Put the transferred file into an article on the target wiki (``--use-in``).
+
+    ``base_revid`` ties the edit to the revision the user previewed (``--dry-run`` prints it): when the
+    article has a newer revision, nothing is uploaded or saved. None: the revision read just before."""
+
+    title: str
+    caption: str | None = None
+    base_revid: int | None = None
+
+
+class FollowUpStatus(StrEnum):
+    PLANNED = "planned"
+    DONE = "done"
+    ALREADY_DONE = "already_done"  # the effect was there before (a re-run, or someone else did it)
+    SKIPPED = "skipped"  # not done, and why is in the message
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A post-transfer edit (``mark-source``, ``use-in-article``): its status, explained by a message.
+
+    ``diff`` and ``revision`` are the preview of an article edit: the unified diff and the revision it
+    is based on."""
+
+    id: str
+    status: FollowUpStatus
+    key: str
+    params: tuple[str, ...] = ()
+    diff: str | None = None
+    revision: int | None = None
+
+
+MARK_SOURCE = "mark-source"
+USE_IN_ARTICLE = "use-in-article"
+
+
 @dataclass
 class TransferPlan:
     """What will be done on the target: which title, which versions in which order, which page text."""
@@ -131,6 +179,9 @@ class TransferPlan:
     changes: list[str] = field(default_factory=list)  # what the description transform did (message keys)
     description: StepReport = field(default_factory=StepReport)  # changes, warnings, blocks of the rewrite
     now_commons_template: str | None = None  # the source wiki's "now on Commons" tag, when known
+    mark_source: MarkSource | None = None  # set by plan_follow_ups when the source is to be marked
+    use_in: ArticleUse | None = None  # the article edit asked for
+    follow_ups: list[FollowUp] = field(default_factory=list)  # planned and skipped post-transfer edits
 
     @property
     def target_name(self) -> str:
@@ -153,3 +204,4 @@ class TransferResult:
     uploaded: list[FileVersion] = field(default_factory=list)  # versions uploaded by this run
     skipped: list[FileVersion] = field(default_factory=list)  # versions found already on the target
     steps: list[str] = field(default_factory=list)  # the steps that changed something, in order
+    follow_ups: list[FollowUp] = field(default_factory=list)  # what became of each post-transfer edit

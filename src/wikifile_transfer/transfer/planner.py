@@ -24,6 +24,7 @@ from wikifile_transfer.wiki.api import UserInfo
 from wikifile_transfer.wiki.lookups import WikiLookups
 from wikifile_transfer.wiki.registry import WikiRegistry
 from wikifile_transfer.wiki.site import Wiki
+from wikifile_transfer.wiki.wikidata import WikidataClient
 from wikifile_transfer.wikitext.provenance import interwiki_user_link, provenance_section
 from wikifile_transfer.wikitext.rules.model import RuleSet
 from wikifile_transfer.wikitext.steps.base import FileFacts
@@ -51,7 +52,11 @@ def build_plan(
     title: str | None = None,
     import_history: bool = False,
     rules: RuleSet | None = None,
+    wikidata: WikidataClient | None = None,
 ) -> TransferPlan:
+    """The plan for ``source``: target title, the rewritten description page with provenance, and the
+    report of the rewrite. ``wikidata`` (for two Wikimedia wikis, see ``WikiRegistry.wikidata_for``)
+    lets categories and templates without a langlink be localised through Wikidata sitelinks."""
     source_site = source_wiki.siteinfo()
     target_site = target_wiki.siteinfo()
     lang = target_site.lang
@@ -68,7 +73,7 @@ def build_plan(
         rules,
         Sites(source_site, target_site),
         facts=facts,
-        lookups=WikiLookups(source_wiki, target_wiki, None),
+        lookups=WikiLookups(source_wiki, target_wiki, wikidata),
         source_lang=source.lang,
     )
     converted = describe(source.text, context)

@@ -1,20 +1,33 @@
 """One transfer from start to end, as the CLI (and later the workers) run it.
 
-resolve → read the source → plan → check → execute. Every failure the user can meet ends as a
-``TransferOutcome`` carrying a typed error with a message key, never as a stack trace.
+resolve → read the source → rules (bundled, a wiki's rule page, the user's file) → plan → check → plan the
+follow-up edits (an article that is missing or changed since its preview stops here, before any byte) →
+execute (versions, page text, follow-ups). Every failure the user can meet ends as a ``TransferOutcome``
+carrying a typed error with a message key, never as a stack trace.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from wikifile_transfer.errors import WftError
 from wikifile_transfer.transfer.checks import run_checks
+from wikifile_transfer.transfer.describe import load_rules_page, rules_for
 from wikifile_transfer.transfer.executor import Executor, ExecutorSettings, Listener, NullListener
-from wikifile_transfer.transfer.model import CheckReport, SourceFile, Status, TransferPlan, TransferResult
+from wikifile_transfer.transfer.followups import plan_follow_ups
+from wikifile_transfer.transfer.model import (
+    ArticleUse,
+    CheckReport,
+    SourceFile,
+    Status,
+    TransferPlan,
+    TransferResult,
+)
 from wikifile_transfer.transfer.planner import build_plan, current_user, gather_context
 from wikifile_transfer.transfer.source import fetch_source
 from wikifile_transfer.wiki.registry import WikiRegistry
+from wikifile_transfer.wikitext.rules.rulepage import RulePageCache
 
 
 @dataclass
@@ -30,10 +43,31 @@ class TransferOutcome:
     target_url: str | None = None
 
 
+@dataclass(frozen=True)
+class TransferOptions:
+    """What the user asked for beyond source and target (the CLI flags of ``transfer``).
+
+    ``rules_file`` and ``rules_page`` (``WIKI:Page``) are layered on the bundled rules; ``mark_source``
+    tags the source with its NowCommons template when the target is its shared repository;
+    ``use_in`` puts the file into an article on the target."""
+
+    title: str | None = None
+    dry_run: bool = False
+    mark_source: bool = True
+    use_in: ArticleUse | None = None
+    rules_file: Path | None = None
+    rules_page: str | None = None
+
+
 @dataclass
 class TransferService:
     registry: WikiRegistry
     settings: ExecutorSettings = field(default_factory=ExecutorSettings)
+    cache_dir: Path | None = None  # where rule pages parsed before are kept (None: this process only)
+    rule_pages: RulePageCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rule_pages = RulePageCache(self.cache_dir)
 
     def transfer(
         self,
@@ -43,24 +77,39 @@ class TransferService:
         title: str | None = None,
         dry_run: bool = False,
         listener: Listener | None = None,
+        options: TransferOptions | None = None,
     ) -> TransferOutcome:
+        """One transfer; ``title``/``dry_run`` override the ones in ``options`` when given."""
+        opts = options or TransferOptions()
+        if title is not None:
+            opts = replace(opts, title=title)
+        if dry_run:
+            opts = replace(opts, dry_run=True)
         outcome = TransferOutcome(status=Status.FAILED, source_text=source, target=target)
         try:
-            self._run(outcome, title=title, dry_run=dry_run, listener=listener or NullListener())
+            self._run(outcome, opts, listener or NullListener())
         except WftError as error:
             outcome.status = Status.FAILED
             outcome.error = error
         return outcome
 
-    def _run(self, outcome: TransferOutcome, *, title: str | None, dry_run: bool, listener: Listener) -> None:
+    def _run(self, outcome: TransferOutcome, opts: TransferOptions, listener: Listener) -> None:
         source_wiki, source_title = self.registry.resolve_source(outcome.source_text)
         target_wiki = self.registry.get(outcome.target)
         listener.step("wft-step-read-source", source_title)
         outcome.source = fetch_source(source_wiki, source_title)
         user = current_user(target_wiki)
         import_history = user is not None and "importupload" in user.rights
+        page = load_rules_page(self.registry, opts.rules_page, self.rule_pages) if opts.rules_page else None
+        rules = rules_for(source_wiki.name, target_wiki.name, opts.rules_file, page)
         plan = build_plan(
-            outcome.source, source_wiki, target_wiki, title=title, import_history=import_history
+            outcome.source,
+            source_wiki,
+            target_wiki,
+            title=opts.title,
+            import_history=import_history,
+            rules=rules,
+            wikidata=self.registry.wikidata_for(source_wiki, target_wiki),
         )
         outcome.plan = plan
         outcome.target_url = target_wiki.page_url(plan.target_title)
@@ -70,7 +119,10 @@ class TransferService:
         if outcome.report.blocked:
             outcome.status = Status.BLOCKED
             return
-        if dry_run:
+        plan_follow_ups(
+            plan, source_wiki, target_wiki, self.registry, mark_source=opts.mark_source, use_in=opts.use_in
+        )
+        if opts.dry_run:
             outcome.status = Status.PLANNED
             return
         executor = Executor(source_wiki, target_wiki, self.settings, listener)

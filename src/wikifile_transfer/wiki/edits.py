@@ -187,20 +187,42 @@ def mark_now_commons(source: Wiki, title: str, template: str, target_title: str,
     return True
 
 
-def preview_article_edit(wiki: Wiki, title: str, new_text: str) -> ArticlePreview:
-    """The article's latest revision and a unified diff to ``new_text``; nothing is written."""
+@dataclass(frozen=True)
+class ArticleRevision:
+    """The latest revision of an article: what a change is computed from and based on."""
+
+    title: str  # as the wiki writes it
+    revid: int
+    text: str
+    started: str | None  # the wiki's clock when it was read: ``starttimestamp`` of the edit
+
+
+def read_article(wiki: Wiki, title: str) -> ArticleRevision:
+    """The article's latest revision with its text; MissingPageError when there is no such page."""
     _page, rev, now = _latest(wiki, title, {}, content=True)
-    old_text = rev.text or ""
+    return ArticleRevision(rev.title, rev.revid, rev.text or "", now)
+
+
+def diff_preview(revision: ArticleRevision, new_text: str) -> ArticlePreview:
+    """The unified diff from ``revision`` to ``new_text``, as an ArticlePreview to show and to base the
+    edit on. Pure: the caller computes ``new_text`` from ``revision.text``."""
     diff = "\n".join(
         difflib.unified_diff(
-            old_text.splitlines(),
+            revision.text.splitlines(),
             new_text.splitlines(),
-            fromfile=f"{rev.title} (revision {rev.revid})",
-            tofile=f"{rev.title} (new)",
+            fromfile=f"{revision.title} (revision {revision.revid})",
+            tofile=f"{revision.title} (new)",
             lineterm="",
         )
     )
-    return ArticlePreview(rev.revid, old_text, new_text, diff, title=rev.title, started=now)
+    return ArticlePreview(
+        revision.revid, revision.text, new_text, diff, title=revision.title, started=revision.started
+    )
+
+
+def preview_article_edit(wiki: Wiki, title: str, new_text: str) -> ArticlePreview:
+    """The article's latest revision and a unified diff to ``new_text``; nothing is written."""
+    return diff_preview(read_article(wiki, title), new_text)
 
 
 def edit_article(

@@ -37,6 +37,7 @@ from wikifile_transfer.wiki.urls import (
     split_wiki_prefix,
     title_from_articlepath,
 )
+from wikifile_transfer.wiki.wikidata import WikidataClient
 from wikifile_transfer.wiki.wikimedia import is_wikimedia_host, wikimedia_host, wikimedia_name
 
 MAX_DISCOVERY_BYTES = 2 * 1024 * 1024
@@ -77,6 +78,13 @@ def wikimedia_api(host: str) -> str:
     return f"https://{host}/w/api.php"
 
 
+def is_wikimedia(wiki: Wiki) -> bool:
+    """True for a wiki hosted by Wikimedia, whose ``wikiid`` (``enwiki``, ``commonswiki``) is a real
+    Wikidata site id. Another wiki may call itself ``commonswiki`` too (the testbed does): asking
+    Wikidata about it would answer for a different wiki."""
+    return is_wikimedia_host(urlsplit(wiki.api_url).hostname or "")
+
+
 class WikiRegistry:
     """Finds and keeps the Wiki objects of one process (or one user of the web app)."""
 
@@ -90,6 +98,7 @@ class WikiRegistry:
         self._discovered: list[Wiki] = []
         self._private_ok: dict[str, bool] = {}
         self._configured_urls: dict[str, PageUrl] = {}
+        self._wikidata: WikidataClient | None = None
         for name, wiki in config.wikis.items():
             try:
                 url = parse_wiki_url(wiki.url)
@@ -123,6 +132,19 @@ class WikiRegistry:
                 return self._wiki_for_api(wikimedia_api(host), wikimedia_name(host))
             return self._bare_host(text)
 
+    def wikidata(self) -> WikidataClient:
+        """The Wikidata client of this registry (one per process, so items such as Q5611955 are asked
+        for once), on the same guarded HttpClient as every wiki."""
+        with self._lock:
+            if self._wikidata is None:
+                self._wikidata = WikidataClient.create(self.http)
+            return self._wikidata
+
+    def wikidata_for(self, *wikis: Wiki) -> WikidataClient | None:
+        """The Wikidata client when every one of ``wikis`` is a Wikimedia wiki (sitelinks name only
+        those), else None: the lookups then use langlinks alone."""
+        return self.wikidata() if wikis and all(is_wikimedia(w) for w in wikis) else None
+
     def resolve_source(self, text: str) -> tuple[Wiki, str]:
         """(wiki, normalised File: title) for a page URL or ``WIKI:File:Name``.
 
@@ -148,6 +170,27 @@ class WikiRegistry:
                 # A URL names a page exactly: an article is not a file, even if a file of that name exists.
                 raise NotAFileError(title)
             return wiki, wiki.file_title(title)
+
+    def resolve_page(self, text: str) -> tuple[Wiki, str]:
+        """(wiki, normalised title) for ``WIKI:Title`` (``commons:Extension:FileImporter/Data/x``) or a
+        page URL: any namespace, unlike :meth:`resolve_source`.
+
+        InputError when no wiki prefix or title can be found.
+        """
+        stripped = text.strip()
+        with self._lock:
+            split = split_wiki_prefix(stripped, self._is_known_name)
+            if split is not None:
+                wiki = self.get(split[0])
+                return wiki, wiki.siteinfo().normalize(split[1])
+            if "://" not in stripped and not stripped.startswith("//"):
+                raise InputError(stripped, detail="give WIKI:Page (a configured or Wikimedia wiki) or a URL")
+            url = parse_page_url(stripped)
+            wiki = self._wiki_for_url(url)
+            title = url.title if url.title is not None else self._title_with_wiki(url, wiki)
+            if title is None:
+                raise InputError(stripped, detail="no page title in the URL")
+            return wiki, wiki.siteinfo().normalize(title)
 
     # --- names ------------------------------------------------------------------------------------
 

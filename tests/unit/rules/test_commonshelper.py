@@ -6,23 +6,19 @@ testHeadingReplacements, provideTransferRules) and CommonsHelperConfigRetrieverT
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from rules_helpers import Messages, explained
 
 from wikifile_transfer.wikitext.rules import (
-    RulePageMissingError,
     RuleSyntaxError,
-    commonshelper,
-    load_rule_page,
     parse_commonshelper,
     rule_page_title,
 )
 from wikifile_transfer.wikitext.rules.model import (
     InformationNames,
     ParamRule,
-    RuleError,
     RuleSet,
     TransferRule,
 )
@@ -264,7 +260,7 @@ def test_every_line_of_the_shared_fixture_has_an_expected_outcome() -> None:
 )
 def test_unreadable_transfer_parts_are_reported_not_raised(line: str, reason: str) -> None:
     rules = parse_commonshelper(HEAD + line + TAIL, "p")
-    assert rules.errors == (RuleError("p: Templates/Transfer (line 8)", reason),)
+    assert explained(rules.errors) == [("p: Templates/Transfer (line 8)", reason)]
 
 
 def test_several_rules_numbers_and_later_lines_for_the_same_template() -> None:
@@ -287,13 +283,13 @@ def test_several_rules_numbers_and_later_lines_for_the_same_template() -> None:
 def test_error_lines_count_in_the_page_as_written_with_comments() -> None:
     page = "<!--\nlong\nintro\ncomment\n-->\n" + HEAD + "<!-- x -->;broken\n;Ok:Fine|+a=<!-- -->b" + TAIL
     rules = parse_commonshelper(page, "p")
-    assert rules.errors == (
-        RuleError(
+    assert explained(rules.errors) == [
+        (
             "p: Templates/Transfer (line 13)",
             "This transfer line cannot be read: ;broken. Write it as ; Local template : Target template | "
             "target_param=local_param.",
         ),
-    )
+    ]
     assert rules.transfer == (
         TransferRule("Ok", "Fine", (ParamRule("a", (), "b"),), "p: Templates/Transfer (line 14)"),
     )
@@ -323,79 +319,21 @@ def test_rule_page_title(host: str, page: str) -> None:
     assert rule_page_title(host) == f"Extension:FileImporter/Data/{page}"
 
 
-# --- loading through a fetch function ---------------------------------------------------------------
-
-
-class FakeWiki:
-    def __init__(self, pages: dict[str, tuple[str, int]]) -> None:
-        self.pages = pages
-        self.asked: list[str] = []
-
-    def __call__(self, title: str) -> tuple[str, int] | None:
-        self.asked.append(title)
-        return self.pages.get(title)
-
-
-@pytest.fixture(autouse=True)
-def empty_cache() -> None:
-    commonshelper.clear_cache()
-
-
-def test_load_rule_page_parses_the_page_for_the_host() -> None:
-    page = EMPTY_PAGE.replace("=== Bad ===\n== Templates", "=== Bad ===\n* Copyvio\n== Templates")
-    fetch = FakeWiki({"Extension:FileImporter/Data/lt.wikibooks": (page, 4242)})
-    rules = load_rule_page(fetch, "lt.wikibooks.org")
-    assert fetch.asked == ["Extension:FileImporter/Data/lt.wikibooks"]
-    assert rules.bad_categories == {"Copyvio"}
-    assert rules.revision == 4242
-    assert rules.origin == "mw:Extension:FileImporter/Data/lt.wikibooks (revision 4242)"
-
-
-def test_a_revision_is_parsed_once_and_a_new_revision_again() -> None:
-    title = "Extension:FileImporter/Data/en.wikipedia"
-    fetch = FakeWiki({title: (EMPTY_PAGE, 1)})
-    first = load_rule_page(fetch, "en.wikipedia.org")
-    fetch.pages[title] = ("this text is not parsed again: same revision", 1)
-    assert load_rule_page(fetch, "en.wikipedia.org") is first
-    fetch.pages[title] = (EMPTY_PAGE.replace("=== Good ===", "=== Good ===\n* Self"), 2)
-    newer = load_rule_page(fetch, "en.wikipedia.org")
-    assert newer.good_templates == {"Self"} and newer.revision == 2
-    assert len(fetch.asked) == 3  # the latest revision id is always asked for
-
-
-def test_the_cache_stays_small() -> None:
-    fetch = FakeWiki({})
-    for revision in range(commonshelper.CACHE_SIZE + 5):
-        fetch.pages["Extension:FileImporter/Data/en.wikipedia"] = (EMPTY_PAGE, revision)
-        load_rule_page(fetch, "en.wikipedia.org")
-    assert len(commonshelper._cache) == commonshelper.CACHE_SIZE
-    assert ("Extension:FileImporter/Data/en.wikipedia", 0) not in commonshelper._cache
-
-
-def test_a_missing_page_raises_its_own_error() -> None:
-    with pytest.raises(RulePageMissingError) as caught:
-        load_rule_page(FakeWiki({}), "xx.wikipedia.org")
-    assert caught.value.key == "wft-error-rules-page-missing"
-    assert caught.value.params == ("Extension:FileImporter/Data/xx.wikipedia",)
-
-
-def test_a_broken_page_raises_and_is_not_cached() -> None:
-    fetch = FakeWiki({"Extension:FileImporter/Data/xx.wikipedia": ("== Categories ==", 3)})
-    with pytest.raises(RuleSyntaxError):
-        load_rule_page(fetch, "xx.wikipedia.org")
-    assert commonshelper._cache == {}
-
-
-def test_reasons_match_the_messages() -> None:
-    pending = {
-        k: {
-            "en": v,
-            "qqq": json.loads(
-                (Path(__file__).resolve().parents[3] / "i18n/qqq.json").read_text(encoding="utf-8")
-            ).get(k, ""),
-        }
-        for k, v in json.loads(
-            (Path(__file__).resolve().parents[3] / "i18n/en.json").read_text(encoding="utf-8")
-        ).items()
+def test_every_reason_of_the_loader_is_a_complete_message(messages: Messages) -> None:
+    rules = parse_commonshelper(HEAD + ";broken\n;A:B|x|+y=%AUTHOR%" + TAIL, "p")
+    keys = {error.key for error in rules.errors}
+    assert keys == {
+        "wft-rule-error-transfer-line",
+        "wft-rule-error-transfer-param-syntax",
+        "wft-rule-error-transfer-param-placeholder",
     }
-    assert {key: pending[key]["en"] for key in commonshelper.REASONS} == commonshelper.REASONS
+    messages.assert_complete(keys)
+
+
+def test_the_information_template_overrides_an_earlier_layer_only_when_the_page_names_one() -> None:
+    earlier = RuleSet(information=InformationNames(template="Info"))
+    without = parse_commonshelper(EMPTY_PAGE, "p")
+    assert earlier.merged(without).information.template == "Info"
+    named = parse_commonshelper(EMPTY_PAGE + "\n=== Template ===\n* Information\n", "p")
+    assert named.explicit == {"information"}
+    assert earlier.merged(named).information.template == "Information"  # even though it is the default

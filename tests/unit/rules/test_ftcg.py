@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from rules_helpers import Messages, explained
 
 from wikifile_transfer.wikitext.rules import parse_ftcg
-from wikifile_transfer.wikitext.rules.ftcg import REASONS, parse_ftcg_data
+from wikifile_transfer.wikitext.rules.ftcg import parse_ftcg_data
 from wikifile_transfer.wikitext.rules.model import (
     InformationNames,
     ProblemRule,
@@ -212,24 +212,25 @@ def test_replacement_values_get_newlines_and_group_references() -> None:
 def test_a_section_at_the_end_of_the_file_is_reported() -> None:
     rules = parse_ftcg("[Replacement]\nLookFor=x\n", "f.wiki")
     assert rules.replacements == ()
-    assert rules.errors == (
-        RuleError(
+    assert explained(rules.errors) == [
+        (
             "f.wiki:[Replacement] #1 (line 1)",
             "The section [Replacement] needs two lines after it; the file ends after 1 of them.",
         ),
-    )
+    ]
+    assert rules.errors[0].key == "wft-rule-error-ftcg-incomplete-section"
 
 
 def test_a_section_marker_where_a_rule_line_was_expected_is_reported_and_parsing_resumes() -> None:
     text = "[SelfLicenseReplacement]\nLookFor=x\n[Replacement]\nLookFor=a\nReplaceWith=b\n"
     rules = parse_ftcg(text, "f.wiki")
-    assert rules.errors == (
-        RuleError(
+    assert explained(rules.errors) == [
+        (
             "f.wiki:[SelfLicenseReplacement] #1 (line 1)",
             "The section [SelfLicenseReplacement] needs two rule lines, but line 3 starts a new section "
             "[Replacement].",
         ),
-    )
+    ]
     assert rules.replacements == (RegexRule("a", "b", origin="f.wiki:[Replacement] #1 (line 3)"),)
 
 
@@ -269,7 +270,7 @@ def test_unusable_rules_are_reported_with_their_origin(section: str, lines: str,
     rules = parse_ftcg(
         f"# header\n{section}\n{lines}\n[Replacement]\nLookFor=ok\nReplaceWith=fine\n", "x.wiki"
     )
-    assert rules.errors == (RuleError(f"x.wiki:{section} #1 (line 2)", reason),)
+    assert explained(rules.errors) == [(f"x.wiki:{section} #1 (line 2)", reason)]
     assert len(rules.replacements) == 1  # the good rule after it still counts
     assert rules.problems == ()
 
@@ -290,16 +291,22 @@ def test_empty_values_leave_the_defaults() -> None:
     assert rules == RuleSet(origin="o")
 
 
-def test_reasons_match_the_messages() -> None:
-    pending = {
-        k: {
-            "en": v,
-            "qqq": json.loads(
-                (Path(__file__).resolve().parents[3] / "i18n/qqq.json").read_text(encoding="utf-8")
-            ).get(k, ""),
-        }
-        for k, v in json.loads(
-            (Path(__file__).resolve().parents[3] / "i18n/en.json").read_text(encoding="utf-8")
-        ).items()
+def test_every_reason_of_the_loader_is_a_complete_message(messages: Messages) -> None:
+    rules = parse_ftcg("[Replacement]\nLookFor=(?<=a)\nReplaceWith=x\n[Replacement]\n[Replacement]\nx\n", "o")
+    keys = {error.key for error in rules.errors}
+    assert keys == {
+        "wft-rule-error-unsupported-regex",
+        "wft-rule-error-ftcg-section-in-section",
+        "wft-rule-error-ftcg-incomplete-section",
     }
-    assert {key: pending[key]["en"] for key in REASONS} == REASONS
+    messages.assert_complete(keys)
+
+
+def test_a_key_written_with_the_default_value_still_overrides_an_earlier_layer() -> None:
+    german = RuleSet(category_namespace="Kategorie", now_commons_template="NowCommons")
+    rules = parse_ftcg("CategoryNamespace=Category\nNowCommonsTag=Now Commons\n", "o")
+    assert rules.explicit == {"category_namespace", "now_commons_template"}
+    merged = german.merged(rules)
+    assert (merged.category_namespace, merged.now_commons_template) == ("Category", "Now Commons")
+    # an empty value is "not set" in FtCG: it leaves the earlier layer's value
+    assert german.merged(parse_ftcg("CategoryNamespace=\n", "o")).category_namespace == "Kategorie"

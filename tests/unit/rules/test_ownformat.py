@@ -6,11 +6,13 @@ import dataclasses
 import json
 import re
 import tomllib
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rules_helpers import explained
 
 from wikifile_transfer.wikitext.rules import (
     RuleFormatError,
@@ -26,11 +28,11 @@ from wikifile_transfer.wikitext.rules.model import (
     ParamRule,
     ProblemRule,
     RegexRule,
-    RuleError,
     RuleSet,
     TransferRule,
 )
 from wikifile_transfer.wikitext.rules.ownformat import (
+    SINGLE_VALUE_FIELDS,
     SchemaError,
     SchemaValidator,
     bundled_rule_sets,
@@ -172,15 +174,39 @@ def test_every_field_can_be_written() -> None:
         target_location_template="Location",
         category_namespace="Kategorie",
         now_commons_template="NowCommons",
+        explicit=SINGLE_VALUE_FIELDS,  # every single-value key is written in the file
     )
     assert second == RuleSet(
         source_wiki="xx.wikipedia", target_wiki="commons", origin="rules.toml: pair xx.wikipedia → commons"
     )
 
 
+def test_a_later_layer_can_switch_off_what_an_earlier_one_switched_on() -> None:
+    bundled, user = parse_rules_toml(
+        '[[pair]]\nsource = "*"\ntarget = "*"\ntarget_accepts_non_free = true\n'
+        'now_commons_template = "NowCommons"\ntarget_location_template = "Location"\n'
+        'copy_to_commons = "mtc"\ntarget_language_templates = false\n'
+        '[[pair]]\nsource = "xx"\ntarget = "*"\ntarget_accepts_non_free = false\n'
+        'now_commons_template = ""\ntarget_location_template = ""\ncopy_to_commons = ""\n'
+        "target_language_templates = true\n",
+        "layers.toml",
+    )
+    merged = bundled.merged(user)
+    assert merged.target_accepts_non_free is False
+    assert merged.now_commons_template is None
+    assert merged.target_location_template is None
+    assert merged.copy_to_commons is None
+    assert merged.target_language_templates is True
+    # a layer that does not mention a field leaves it alone
+    assert bundled.merged(RuleSet(origin="code")).now_commons_template == "NowCommons"
+    assert bundled.merged(parse_rules_toml('[[pair]]\nsource = "*"\ntarget = "*"\n', "x")[0]) == replace(
+        bundled, origin="x: pair * → *"
+    )
+
+
 def test_the_schema_describes_every_rule_set_field() -> None:
     pair = schema()["$defs"]["pair"]["properties"]
-    bookkeeping = {"source_wiki", "target_wiki", "origin", "revision", "errors"}
+    bookkeeping = {"source_wiki", "target_wiki", "origin", "revision", "errors", "explicit"}
     fields = {f.name for f in dataclasses.fields(RuleSet)} - bookkeeping
     assert set(pair) - {"source", "target"} == fields
     information = schema()["$defs"]["information"]["properties"]
@@ -303,10 +329,12 @@ def test_regexes_rules_cannot_use_become_rule_errors_not_exceptions() -> None:
         "f.toml: pair a → b, replacements #2",
         "f.toml: pair a → b, problems #1",
     ]
-    assert rules.errors[2] == RuleError(
-        "f.toml: pair a → b, replacements #1",
-        "The replacement text cannot be used: group 2 does not exist (the pattern has 1)",
-    )
+    assert explained(rules.errors[2:3]) == [
+        (
+            "f.toml: pair a → b, replacements #1",
+            "The replacement text cannot be used: group 2 does not exist (the pattern has 1)",
+        )
+    ]
 
 
 def test_load_rules_file(tmp_path: Path) -> None:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from rules_helpers import Messages
 
+from wikifile_transfer.i18n import Message
 from wikifile_transfer.wikitext.rules.model import RuleError
 from wikifile_transfer.wikitext.rules.saferegex import (
     MAX_PATTERN_LENGTH,
     MAX_TEXT_LENGTH,
-    REASONS,
     GroupRef,
     RegexInputTooLargeError,
     SafeRegex,
@@ -23,12 +22,9 @@ from wikifile_transfer.wikitext.rules.saferegex import (
     compile_replacement,
     compile_rule,
     escape_replacement,
-    render,
     translate_dotnet,
     translate_dotnet_replacement,
 )
-
-EN = Path(__file__).resolve().parents[3] / "i18n" / "en.json"
 
 
 def compiled(pattern: str, *, case_sensitive: bool = False) -> SafeRegex:
@@ -76,7 +72,8 @@ def test_a_pattern_re2_rejects_becomes_a_rule_error(pattern: str, reason: str) -
 
 def test_a_too_long_pattern_is_refused_before_compiling() -> None:
     result = compile_rule("a" * (MAX_PATTERN_LENGTH + 1), "o")
-    assert result == RuleError("o", f"The regular expression is longer than {MAX_PATTERN_LENGTH} characters.")
+    assert result == RuleError("o", "wft-rule-error-regex-too-long", (str(MAX_PATTERN_LENGTH),))
+    assert result.reason == f"The regular expression is longer than {MAX_PATTERN_LENGTH} characters."
 
 
 def test_text_over_the_limit_is_refused_by_every_method() -> None:
@@ -184,12 +181,16 @@ def test_dotnet_constructs_re2_can_express_are_translated(dotnet: str, re2: str)
 def test_constructs_re2_lacks_are_reported_with_a_reason(pattern: str, construct: str, position: int) -> None:
     with pytest.raises(UnsupportedRegexError) as caught:
         translate_dotnet(pattern)
-    assert (caught.value.construct, caught.value.position) == (construct, position)
+    assert (caught.value.construct.text(), caught.value.position) == (construct, position)
     result = compile_rule(pattern, "rules.wiki:[Replacement] #2 (line 9)")
     assert result == RuleError(
         "rules.wiki:[Replacement] #2 (line 9)",
+        "wft-rule-error-unsupported-regex",
+        (caught.value.construct, str(position)),
+    )
+    assert result.reason == (
         f"The regular expression uses {construct} (at character {position}), which the safe regex engine "
-        "(RE2) cannot run.",
+        "(RE2) cannot run."
     )
 
 
@@ -244,6 +245,8 @@ _REGEX_PIECES = st.sampled_from(
 @given(st.lists(_REGEX_PIECES, max_size=12).map("".join))
 @example("a*++")  # found by hypothesis: a dropped possessive + must not expose a nested quantifier
 @example("a{2}+?")
+@example("a*+{")  # found by hypothesis: a "{" that is no quantifier makes the "+" before it possessive
+@example("a*+{2}")
 def test_translation_is_idempotent_so_re2_patterns_pass_through(pattern: str) -> None:
     try:
         once = translate_dotnet(pattern)
@@ -325,9 +328,9 @@ def test_an_unusable_template_is_a_value_error_and_a_rule_error(template: str, p
     with pytest.raises(ValueError) as caught:
         regex.sub(template, "a")
     assert str(caught.value) == problem
-    assert compile_replacement(regex, template, "o") == RuleError(
-        "o", f"The replacement text cannot be used: {problem}"
-    )
+    error = compile_replacement(regex, template, "o")
+    assert error is not None and (error.origin, error.key) == ("o", "wft-rule-error-bad-replacement")
+    assert error.reason == f"The replacement text cannot be used: {problem}"
     assert compile_replacement(regex, r"\1", "o") is None
 
 
@@ -373,14 +376,29 @@ def test_dotnet_substitutions_without_an_equivalent_are_refused(symbol: str) -> 
 # --- messages -------------------------------------------------------------------------------------
 
 
-def test_render_fills_high_numbers_first() -> None:
-    assert render("$1 and $10 and $2", *"abcdefghij") == "a and j and b"
+def test_reasons_are_messages_rendered_in_the_readers_language() -> None:
+    # the construct is a message of its own, nested in the reason: both follow the reader's language
+    error = compile_rule("(?<=a)b", "o")
+    assert isinstance(error, RuleError)
+    assert error.params == (Message("wft-regex-construct-lookbehind", ("(?<=…)",)), "1")
+    assert error.message.text("de") == (
+        "Der reguläre Ausdruck verwendet eine Lookbehind-Bedingung (?<=…) (bei Zeichen 1), was die "
+        "sichere Regex-Engine (RE2) nicht ausführen kann."
+    )
+    assert error.message.to_json() == {
+        "key": "wft-rule-error-unsupported-regex",
+        "params": [{"key": "wft-regex-construct-lookbehind", "params": ["(?<=…)"]}, "1"],
+    }
+    bad = compile_replacement(compiled("(a)"), r"\2", "o")
+    assert bad is not None
+    assert bad.message.text("de") == (
+        "Der Ersetzungstext kann nicht verwendet werden: Gruppe 2 existiert nicht (das Muster hat 1)"
+    )
 
 
-def test_every_reason_has_a_message_with_the_same_english_text() -> None:
-    english = json.loads(EN.read_text(encoding="utf-8"))
-    documentation = json.loads((EN.parent / "qqq.json").read_text(encoding="utf-8"))
-    for key, text in REASONS.items():
-        assert english[key] == text
-        assert documentation[key]
-    assert "wft-error-regex-input-too-large" in english
+def test_every_reason_key_is_documented_and_translated(messages: Messages) -> None:
+    prefixes = ("wft-rule-error-", "wft-regex-construct-", "wft-replacement-")
+    reasons = [key for key in messages.en if key.startswith(prefixes)]
+    assert len(reasons) > 30
+    messages.assert_complete(reasons)  # the rule report is translated as a whole, not half
+    assert "wft-error-regex-input-too-large" in messages.en

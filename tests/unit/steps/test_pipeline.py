@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from steps_fakes import FakeLookups, commons_to_dewiki, context
 
+from wikifile_transfer.i18n import Message, msg
 from wikifile_transfer.wikitext.rules.model import RuleError, RuleSet
+from wikifile_transfer.wikitext.rules.saferegex import MAX_TEXT_LENGTH, RegexInputTooLargeError
 from wikifile_transfer.wikitext.steps.base import ConvertContext, FileFacts, OfflineLookups
 from wikifile_transfer.wikitext.steps.pipeline import convert
 
@@ -208,10 +210,26 @@ def test_original_page_is_gated_even_when_a_rule_removes_the_template() -> None:
     ]
 
 
-def test_rule_errors_are_reported_as_warnings() -> None:
-    rules = RuleSet(errors=(RuleError("Data/en.wikipedia#L12", "look-behind is not supported"),))
-    result = convert("{{Information}}", context(rules, lookups=OfflineLookups()))
-    assert result.report.warnings[0].params == ("Data/en.wikipedia#L12", "look-behind is not supported")
+def test_rule_errors_are_reported_as_warnings_in_the_readers_language() -> None:
+    reason = Message("wft-regex-construct-lookbehind", ("(?<=…)",))
+    error = RuleError("Data/en.wikipedia#L12", "wft-rule-error-unsupported-regex", (reason, "3"))
+    result = convert("{{Information}}", context(RuleSet(errors=(error,)), lookups=OfflineLookups()))
+    (warning,) = result.report.warnings
+    assert (warning.key, warning.params) == (
+        "wft-warn-rule-unusable",
+        ("Data/en.wikipedia#L12", error.message),
+    )
+    assert msg(warning.key, *warning.params, lang="de") == (
+        "Eine Regel konnte nicht verwendet werden (Data/en.wikipedia#L12): Der reguläre Ausdruck verwendet "
+        "eine Lookbehind-Bedingung (?<=…) (bei Zeichen 3), was die sichere Regex-Engine (RE2) nicht "
+        "ausführen kann."
+    )
+
+
+def test_a_text_over_the_size_cap_is_refused_whole() -> None:
+    with pytest.raises(RegexInputTooLargeError) as caught:
+        convert("x" * (MAX_TEXT_LENGTH + 1), context(RuleSet(), lookups=OfflineLookups()))
+    assert caught.value.params == (str(MAX_TEXT_LENGTH + 1), str(MAX_TEXT_LENGTH))
 
 
 def test_speed_on_the_shared_pages() -> None:

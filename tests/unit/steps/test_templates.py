@@ -4,9 +4,11 @@ rules and the missing-template lookup.
 Where our contract differs from FileImporter's cleaner, the case says so:
 * ``@`` wraps as ``{{de|1=…}}`` (``1=`` keeps an ``=`` in the text from making a named parameter) and
   never wraps an empty value;
-* parameters a Transfer rule does not map are dropped (rules/model.py: "FileImporter keeps only mapped
-  ones"), and of several sources for one target only the first present wins — the others are dropped
-  and listed in ``report.removed`` so no text disappears unreported;
+* parameters a Transfer rule does not map are kept, as in FileImporter; of several sources for one
+  target only the first present is renamed (FileImporter renames them all, leaving duplicate
+  parameters of which MediaWiki shows only the last) and the target name itself wins over any source,
+  so a converted page converts to itself; an unnamed parameter that would move up a position because
+  one before it became named is written with its number (``2=b``);
 * a cut-off template (``{{Info|a=``) is not a template for mwparserfromhell: it stays as text, where
   FileImporter's scanner removed everything to the end of the page.
 """
@@ -17,9 +19,9 @@ import mwparserfromhell
 import pytest
 from steps_fakes import FakeLookups, context
 
+from wikifile_transfer.i18n import Message
 from wikifile_transfer.wikitext.rules.model import ParamRule, RegexRule, RuleSet, TransferRule
 from wikifile_transfer.wikitext.steps.base import FileFacts, OfflineLookups, StepReport
-from wikifile_transfer.wikitext.steps.regex import compile_rule, expand
 from wikifile_transfer.wikitext.steps.templates import (
     apply_replacements,
     clean_templates,
@@ -177,23 +179,38 @@ TRANSFERS = [
         "{{a |p1={{b |parameter1=… }} |parameter2=… }}",
         2,
     ),
-    # deviation: the unmapped unnamed "a" is dropped (listed in report.removed)
+    # as FileImporter: the unmapped unnamed "a" is kept where it is
     (
         "replace numeric parameters",
         (_rule("Info", "Info", _p("Description", "2")),),
         "{{Info|a|b}}",
-        "{{Info|Description=b}}",
+        "{{Info|a|Description=b}}",
+        1,
+    ),
+    # "b" keeps its position 2 although "a" before it became named
+    (
+        "a later unnamed parameter keeps its number",
+        (_rule("Info", "Info", _p("Description", "1")),),
+        "{{Info|a|b}}",
+        "{{Info|Description=a|2=b}}",
         1,
     ),
     (
-        # deviation: first source present wins; the other sources are dropped, not all renamed
+        # deviation: the first source present is renamed; the other sources are kept as they are
         "multiple source parameters",
         (_rule("Info", "Info", _p("Description", "1", "desc", "Desc")),),
         "{{Info|1}}\n{{Info|desc=lower}}\n{{Info|Desc=upper}}\n{{Info|1|desc=lower|Desc=upper|2}}\n"
         "{{Info|Desc=upper|desc=lower|1|2}}",
         "{{Info|Description=1}}\n{{Info|Description=lower}}\n{{Info|Description=upper}}\n"
-        "{{Info|Description=1}}\n{{Info|Description=1}}",
+        "{{Info|Description=1|desc=lower|Desc=upper|2=2}}\n{{Info|Desc=upper|desc=lower|Description=1|2=2}}",
         5,
+    ),
+    (
+        "the target name wins over a source",
+        (_rule("Info", "Info", _p("Description", "desc")),),
+        "{{Info|Description=kept|desc=also kept}}",
+        None,
+        0,
     ),
     (
         "add language template",
@@ -286,11 +303,12 @@ def test_template_transfers(
     assert second.changes == [] or all(n.params[0] == n.params[1] for n in second.changes)
 
 
-def test_dropped_parameters_are_listed_as_removed() -> None:
-    _, report = _transfer(
-        (_rule("Info", "Info", _p("Description", "1", "desc")),), "{{Info|x|desc=y|other=z}}"
+def test_unmapped_parameters_are_kept_and_nothing_is_removed() -> None:
+    result, report = _transfer(
+        (_rule("Info", "Info", _p("Description", "1", "desc")),), "{{Info|x|desc=y|Author=Alice}}"
     )
-    assert report.removed == ["|desc=y", "|other=z"]
+    assert result == "{{Info|Description=x|desc=y|Author=Alice}}"
+    assert report.removed == []
 
 
 def test_transfer_rule_without_params_keeps_all() -> None:
@@ -349,12 +367,18 @@ def test_unusable_and_non_matching_and_no_op_replacements() -> None:
     assert report.changes == []
 
 
-def test_expand_group_references() -> None:
-    regex = compile_rule(r"(?P<x>a)(b)?(c)")
-    assert not isinstance(regex, type(None))
-    match = regex.search("ac")  # type: ignore[union-attr]
-    assert match is not None
-    assert expand(r"[\1|\2|\g<3>|\g<x>|\9|\g<nope>]", match) == "[a||c|a||]"
+def test_replacement_group_references_and_a_bad_template_built_in_code() -> None:
+    # a group that did not take part expands to nothing; a loader never lets \\9 through, but a RuleSet
+    # built in code may: it is reported like any unusable rule instead of raising
+    rules = (
+        RegexRule(r"(?P<x>a)(b)?(c)", r"[\1|\2|\g<3>|\g<x>]", origin="groups"),
+        RegexRule(r"(q)", r"\9", origin="bad"),
+    )
+    text, report = _replace(rules, "ac q")
+    assert text == "[a||c|a] q"
+    assert [(n.key, n.params[0]) for n in report.warnings] == [("wft-warn-rule-unusable", "bad")]
+    reason = report.warnings[0].params[1]
+    assert isinstance(reason, Message) and reason.key == "wft-rule-error-bad-replacement"
 
 
 def test_clean_templates_reparses_only_after_a_replacement() -> None:

@@ -1,7 +1,8 @@
 """Rule sets for the wikitext pipeline: the shared model, three loaders and the safe regex engine.
 
 * ``parse_ftcg`` — For the Common Good local-wiki-data files;
-* ``parse_commonshelper`` / ``load_rule_page`` — CommonsHelper2 / FileImporter rule pages;
+* ``parse_commonshelper`` — CommonsHelper2 / FileImporter rule pages (``rulepage`` reads them from a wiki,
+  cached by revision id);
 * ``load_rules_file`` / ``bundled_rules`` — the project's own TOML format and the rules shipped with it;
 * ``compile_rule`` / ``SafeRegex`` — every rule regex runs on RE2 (linear time), never on a backtracking
   engine.
@@ -10,7 +11,6 @@
 from wikifile_transfer.wikitext.rules.commonshelper import (
     RulePageMissingError,
     RuleSyntaxError,
-    load_rule_page,
     parse_commonshelper,
     rule_page_title,
 )
@@ -58,7 +58,6 @@ __all__ = [
     "bundled_rules",
     "compile_rule",
     "escape_replacement",
-    "load_rule_page",
     "load_rules_file",
     "name_key",
     "parse_commonshelper",

@@ -10,15 +10,13 @@ a parameter rule without ``=``, a ``%AUTHOR%`` placeholder) is also reported as 
 page's editors can find it; and CommonsHelper2's optional ``=== Template ===`` list under
 ``== Information ==`` (the local ``{{Information}}`` name) is read when present.
 
-Fetching is left to the caller (``load_rule_page`` takes a ``fetch`` function), so this module does no
-I/O; parsed pages are cached by (title, revision id), as a page revision never changes.
+No I/O here: reading a page from a wiki, cached by revision id, is ``rulepage.RulePageCache``.
+``rule_page_title`` names FileImporter's page for a wiki host.
 """
 
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -33,18 +31,6 @@ from wikifile_transfer.wikitext.rules.model import (
 from wikifile_transfer.wikitext.rules.saferegex import rule_error
 
 RULE_PAGE_PREFIX: Final = "Extension:FileImporter/Data/"
-RULE_PAGE_SERVER: Final = "https://www.mediawiki.org"
-
-REASONS: Final = {
-    "wft-rule-error-transfer-line": (
-        "This transfer line cannot be read: $1. Write it as ; Local template : Target template | "
-        "target_param=local_param."
-    ),
-    "wft-rule-error-transfer-param-syntax": 'The parameter rule "$1" is ignored: it has no "=".',
-    "wft-rule-error-transfer-param-placeholder": (
-        'The parameter rule "$1" is ignored: placeholders such as %AUTHOR% are not supported.'
-    ),
-}
 
 # Horizontal whitespace (PCRE \h): whitespace except line breaks.
 _H: Final = r"[^\S\n\r\x0b\x0c\x85\u2028\u2029]"
@@ -159,8 +145,8 @@ class _TransferParser:
     def where(self, offset: int) -> str:
         return f"{self.origin}: Templates/Transfer (line {self.page.line_of(offset)})"
 
-    def error(self, offset: int, key: str, *params: object) -> None:
-        self.errors.append(rule_error(self.where(offset), key, *params, reasons=REASONS))
+    def error(self, offset: int, key: str, *params: str) -> None:
+        self.errors.append(rule_error(self.where(offset), key, *params))
 
     def parse(self, section: _Section) -> tuple[TransferRule, ...]:
         rules: dict[str, TransferRule] = {}
@@ -208,13 +194,13 @@ class _TransferParser:
         )
 
 
-def _information_template(information: _Section) -> InformationNames:
+def _information_template(information: _Section) -> InformationNames | None:
     """CommonsHelper2's optional ``=== Template ===`` under Information: the local template name."""
     match = re.search(
         rf"^==={_H}*Template{_H}*==={_H}*$(.*?)(?=^={{1,3}}[^=]|\Z)", information.text, re.M | re.S
     )
     names = _items(_Section(match.group(1), 0)) if match else ()
-    return InformationNames(template=names[0]) if names else InformationNames()
+    return InformationNames(template=names[0]) if names else None
 
 
 def parse_commonshelper(text: str, origin: str, revision: int | None = None) -> RuleSet:
@@ -235,6 +221,7 @@ def parse_commonshelper(text: str, origin: str, revision: int | None = None) -> 
     description = _items(sections["Information", "Description"])
     # FileImporter keeps the first mapping of a heading listed in both: the description one.
     licensing = tuple(h for h in _items(sections["Information", "Licensing"]) if h not in description)
+    information = _information_template(top["Information"])
     return RuleSet(
         origin=origin,
         revision=revision,
@@ -245,8 +232,9 @@ def parse_commonshelper(text: str, origin: str, revision: int | None = None) -> 
         transfer=transfer,
         description_headings=description,
         licensing_headings=licensing,
-        information=_information_template(top["Information"]),
+        information=information or InformationNames(),
         errors=tuple(transfers.errors),
+        explicit=frozenset({"information"}) if information else frozenset(),
     )
 
 
@@ -263,38 +251,3 @@ def rule_page_title(host: str) -> str:
     if name.isalpha() and name.isascii():
         name = f"www.{name}"
     return RULE_PAGE_PREFIX + name
-
-
-Fetch = Callable[[str], tuple[str, int] | None]
-"""``fetch(title)`` → (page text, revision id) of the latest revision, or None when the page is missing."""
-
-CACHE_SIZE: Final = 64
-_cache: OrderedDict[tuple[str, int], RuleSet] = OrderedDict()
-
-
-def load_rule_page(fetch: Fetch, host: str) -> RuleSet:
-    """The rules on the rule page for ``host``, parsed once per (title, revision id).
-
-    Raises ``RulePageMissingError`` when ``fetch`` finds no page and ``RuleSyntaxError`` when the page
-    lacks a section. ``fetch`` does the I/O (the latest revision, as FileImporter reads it).
-    """
-    title = rule_page_title(host)
-    page = fetch(title)
-    if page is None:
-        raise RulePageMissingError(title)
-    text, revision = page
-    key = (title, revision)
-    cached = _cache.get(key)
-    if cached is not None:
-        _cache.move_to_end(key)
-        return cached
-    rules = parse_commonshelper(text, f"mw:{title} (revision {revision})", revision)
-    _cache[key] = rules
-    while len(_cache) > CACHE_SIZE:
-        _cache.popitem(last=False)
-    return rules
-
-
-def clear_cache() -> None:
-    """Forget every parsed page (tests; a long-running worker never needs it)."""
-    _cache.clear()

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Final
 
+from wikifile_transfer.i18n import Message
 from wikifile_transfer.wikitext.rules.model import (
     InformationNames,
     ProblemRule,
@@ -24,8 +25,8 @@ from wikifile_transfer.wikitext.rules.model import (
     RuleError,
     RuleSet,
 )
-from wikifile_transfer.wikitext.rules.saferegex import REASONS as REGEX_REASONS
 from wikifile_transfer.wikitext.rules.saferegex import (
+    ReplacementError,
     SafeRegex,
     compile_replacement,
     compile_rule,
@@ -73,16 +74,6 @@ EXTRA_DEFAULTS: Final = {
     "FileTalkMinimumSize": "120",
 }
 
-REASONS: Final = {
-    "wft-rule-error-ftcg-incomplete-section": (
-        "The section $1 needs two lines after it; the file ends after $2 of them."
-    ),
-    "wft-rule-error-ftcg-section-in-section": (
-        "The section $1 needs two rule lines, but line $2 starts a new section $3."
-    ),
-}
-
-_ALL_REASONS: Final = {**REGEX_REASONS, **REASONS}
 _LINE: Final = re.compile(r"[^\r\n]+")
 
 
@@ -127,8 +118,8 @@ class _Parser:
     def where(self, section: str, line: _Line) -> str:
         return f"{self.origin}:{section} #{self.counts[section]} (line {line.number})"
 
-    def error(self, origin: str, key: str, *params: object) -> None:
-        self.errors.append(rule_error(origin, key, *params, reasons=_ALL_REASONS))
+    def error(self, origin: str, key: str, *params: str | int | Message) -> None:
+        self.errors.append(rule_error(origin, key, *params))
 
     def parse(self, lines: list[_Line]) -> None:
         index = 0
@@ -178,8 +169,8 @@ class _Parser:
             return
         try:
             template = translate_dotnet_replacement(replace_with.replace("\\n", "\n"))
-        except ValueError as err:
-            self.error(origin, "wft-rule-error-bad-replacement", err)
+        except ReplacementError as err:
+            self.error(origin, "wft-rule-error-bad-replacement", err.message)
             return
         problem = compile_replacement(compiled, template, origin)
         if problem is not None:
@@ -246,8 +237,22 @@ def parse_ftcg_data(text: str, origin: str) -> FtcgData:
         replacements=(*parser.replacements, *parser.self_licence),
         problems=tuple(parser.problems),
         errors=tuple(parser.errors),
+        explicit=_explicit(values),
     )
     return FtcgData(rules, _extras(values))
+
+
+def _explicit(values: dict[str, str]) -> frozenset[str]:
+    """The single-value fields the file sets (a non-empty key; FtCG treats an empty one as unset)."""
+    fields = {
+        "copy_to_commons": "copytocommonsregex",
+        "now_commons_template": "nowcommonstag",
+        "category_namespace": "categorynamespace",
+    }
+    found = {name for name, key in fields.items() if values.get(key)}
+    if any(values.get(key) for key in INFORMATION_KEYS):
+        found.add("information")
+    return frozenset(found)
 
 
 def parse_ftcg(text: str, origin: str) -> RuleSet:

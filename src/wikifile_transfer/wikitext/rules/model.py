@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Self
 
+from wikifile_transfer.i18n import Message
+
 
 def name_key(name: str) -> str:
     """How names are compared: ``Template:Cc_By-SA`` and ``cc-by-sa`` are the same template."""
@@ -45,8 +47,11 @@ class ParamRule:
 class TransferRule:
     """Local template ``source`` becomes target template ``target`` (may be ``subst:X``).
 
-    ``params`` is the full list of target parameters when the rule names any: parameters not mentioned
-    are dropped (FileImporter keeps only mapped ones). An empty ``params`` keeps all parameters as they are.
+    ``params`` renames the parameters it maps; parameters it does not mention are kept as they are, as
+    FileImporter does (``WikitextContentCleaner`` only touches mapped ones). Keeping them is the safe
+    side for credits: an unmapped ``author=`` or ``permission=`` may hold the only attribution, and a
+    rule page that forgets a parameter must not silently delete it. An unknown parameter on the target
+    template is visible and easy to fix; a lost credit is neither.
     """
 
     source: str
@@ -82,10 +87,26 @@ class ProblemRule:
 
 @dataclass(frozen=True)
 class RuleError:
-    """A rule that cannot be used (bad syntax, a regex construct RE2 lacks): reported, never fatal."""
+    """A rule that cannot be used (bad syntax, a regex construct RE2 lacks): reported, never fatal.
+
+    ``origin`` says where the rule is (file or page, section, line), so its editors can find it; the
+    reason is the message ``key`` with ``params`` (``wft-rule-error-*`` in ``i18n/``), rendered in the
+    reader's language when the report is shown, never frozen in English where the rule was read.
+    """
 
     origin: str
-    reason: str
+    key: str
+    params: tuple[str | Message, ...] = ()
+
+    @property
+    def message(self) -> Message:
+        """The reason as a message (for a report, or as a parameter of another message)."""
+        return Message(self.key, self.params)
+
+    @property
+    def reason(self) -> str:
+        """The reason in English (logs, ``repr`` in tests); reports render ``message`` instead."""
+        return self.message.text()
 
 
 @dataclass(frozen=True)
@@ -140,22 +161,47 @@ class RuleSet:
 
     errors: tuple[RuleError, ...] = ()  # unusable rules, reported with their origin
 
+    # single-value fields this layer sets even where the value equals the default (a rules file that
+    # says ``target_accepts_non_free = false`` or ``now_commons_template = ""``); see ``merged``
+    explicit: frozenset[str] = frozenset()
+
+    def set_fields(self) -> frozenset[str]:
+        """The single-value fields this layer sets: the explicit ones, and every one that differs from
+        the default (a RuleSet built in code names no ``explicit`` fields)."""
+        default = _DEFAULT
+        differing = {name for name in _SCALAR_FIELDS if getattr(self, name) != getattr(default, name)}
+        return self.explicit | differing
+
     def transfer_rule(self, template_name: str) -> TransferRule | None:
         key = name_key(template_name)
         return next((r for r in self.transfer if name_key(r.source) == key), None)
 
     def merged(self, other: RuleSet) -> Self:
-        """``self`` with ``other`` layered on top: sets are united, tuples concatenated, and scalar
-        fields taken from ``other`` where it sets them. Used to combine bundled defaults, a source-wiki
-        rule page and pair-specific rules."""
-        default = RuleSet()
+        """``self`` with ``other`` layered on top: sets are united, tuples concatenated, and single-value
+        fields taken from ``other`` where it sets them (``set_fields``), even back to the default: a
+        user's file can turn off what a bundled layer turned on (``target_accepts_non_free = false``,
+        no NowCommons template). Used to combine bundled defaults, a rule page and a user's rules file."""
         changes: dict[str, object] = {}
-        for name in self.__dataclass_fields__:
+        theirs_set = other.set_fields()
+        for name in _SCALAR_FIELDS:
+            if name in theirs_set:
+                changes[name] = getattr(other, name)
+        for name in _COLLECTION_FIELDS:
             mine, theirs = getattr(self, name), getattr(other, name)
             if isinstance(mine, frozenset):
                 changes[name] = mine | theirs
-            elif isinstance(mine, tuple):
+            else:
                 changes[name] = mine + tuple(x for x in theirs if x not in mine)
-            elif theirs != getattr(default, name):
-                changes[name] = theirs
+        changes["explicit"] = self.explicit | other.explicit
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+_DEFAULT = RuleSet()
+_COLLECTION_FIELDS = tuple(
+    name
+    for name in RuleSet.__dataclass_fields__
+    if name != "explicit" and isinstance(getattr(_DEFAULT, name), frozenset | tuple)
+)
+_SCALAR_FIELDS = tuple(
+    name for name in RuleSet.__dataclass_fields__ if name != "explicit" and name not in _COLLECTION_FIELDS
+)

@@ -40,6 +40,13 @@ from wikifile_transfer.wikitext.rules.model import (
 from wikifile_transfer.wikitext.rules.saferegex import SafeRegex, compile_replacement, compile_rule
 
 ANY: Final = "*"
+SINGLE_VALUE_FIELDS: Final = frozenset(
+    name
+    for name, value in vars(RuleSet()).items()
+    if name not in {"explicit", "source_wiki", "target_wiki", "origin", "revision"}
+    and not isinstance(value, frozenset | tuple)
+)
+"""Keys of a ``[[pair]]`` that name a single-value RuleSet field (``now_commons_template``…)."""
 SCHEMA_FILE: Final = "schema.json"
 
 
@@ -195,7 +202,7 @@ class _PairReader:
 
     def copy_to_commons(self) -> str | None:
         pattern = self.table.get("copy_to_commons")
-        if pattern is None:
+        if not pattern:
             return None
         compiled = self.compile(pattern, f"{self.origin}, copy_to_commons")
         return None if compiled is None else compiled.pattern
@@ -255,9 +262,12 @@ class _PairReader:
             problems=self.problems(),
             target_information=table.get("target_information", defaults.target_information),
             target_language_templates=table.get("target_language_templates", True),
-            target_location_template=table.get("target_location_template"),
+            target_location_template=table.get("target_location_template") or None,
             category_namespace=table.get("category_namespace", defaults.category_namespace),
-            now_commons_template=table.get("now_commons_template"),
+            now_commons_template=table.get("now_commons_template") or None,
+            # a key written in the file counts even where its value is the default: a later layer
+            # can switch off what an earlier one switched on
+            explicit=frozenset(key for key in table if key in SINGLE_VALUE_FIELDS),
         )
         return _with_errors(rules, self.errors)
 

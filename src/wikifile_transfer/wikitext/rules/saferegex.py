@@ -23,14 +23,16 @@ through ``unicode_escape`` and so garbles any non-ASCII character (``兵庫`` �
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import re2
 
 from wikifile_transfer.errors import WftError
+from wikifile_transfer.i18n import Message
 from wikifile_transfer.wikitext.rules.model import RuleError
 
 MAX_PATTERN_LENGTH: Final = 10_000
@@ -45,32 +47,14 @@ MAX_PROGRAM_MEMORY: Final = 8 << 20
 """Bytes RE2 may use for one compiled pattern (its DFA cache included)."""
 
 # --- messages --------------------------------------------------------------------------------------
-
-REASONS: Final[dict[str, str]] = {
-    "wft-rule-error-unsupported-regex": (
-        "The regular expression uses $1 (at character $2), which the safe regex engine (RE2) cannot run."
-    ),
-    "wft-rule-error-bad-regex": "The regular expression is not valid: $1",
-    "wft-rule-error-regex-too-long": "The regular expression is longer than $1 characters.",
-    "wft-rule-error-bad-replacement": "The replacement text cannot be used: $1",
-}
-"""English text of every rule-error reason produced here (the same text as ``i18n/pending/rules.json``).
-
-``RuleError`` carries only a text ``reason``, so the English text is rendered here; the key is kept in
-``REASONS`` so the report can be translated once ``RuleError`` has ``key`` and ``params``."""
+# Every reason is a message key (``i18n/en.json``, documented in ``qqq.json``): the report is rendered in
+# the reader's language. Constructs RE2 lacks are messages of their own (``wft-regex-construct-*``),
+# given to ``wft-rule-error-unsupported-regex`` as a nested message.
 
 
-def render(template: str, *params: object) -> str:
-    """Fill ``$1``, ``$2``… of a message text (highest number first, so ``$1`` never eats ``$10``)."""
-    text = template
-    for number in range(len(params), 0, -1):
-        text = text.replace(f"${number}", str(params[number - 1]))
-    return text
-
-
-def rule_error(origin: str, key: str, *params: object, reasons: dict[str, str] | None = None) -> RuleError:
-    """A ``RuleError`` whose reason is the English message ``key`` filled with ``params``."""
-    return RuleError(origin, render((reasons or REASONS)[key], *params))
+def rule_error(origin: str, key: str, *params: str | int | Message) -> RuleError:
+    """A ``RuleError`` at ``origin`` whose reason is the message ``key`` with ``params``."""
+    return RuleError(origin, key, tuple(p if isinstance(p, Message) else str(p) for p in params))
 
 
 class RegexInputTooLargeError(WftError):
@@ -80,12 +64,26 @@ class RegexInputTooLargeError(WftError):
 
 
 class UnsupportedRegexError(ValueError):
-    """A pattern uses a construct RE2 cannot run. ``construct`` names it, ``position`` is 1-based."""
+    """A pattern uses a construct RE2 cannot run. ``construct`` names it (a message), ``position`` is
+    1-based."""
 
-    def __init__(self, construct: str, position: int) -> None:
+    def __init__(self, construct: Message, position: int) -> None:
         self.construct = construct
         self.position = position
-        super().__init__(render(REASONS["wft-rule-error-unsupported-regex"], construct, position))
+        super().__init__(Message("wft-rule-error-unsupported-regex", (construct, str(position))).text())
+
+
+class ReplacementError(ValueError):
+    """A replacement text that cannot be used; ``message`` says why (``wft-replacement-*``)."""
+
+    def __init__(self, key: str, *params: str | int) -> None:
+        self.message = Message(key, tuple(str(p) for p in params))
+        super().__init__(self.message.text())
+
+
+def _construct(key: str, *params: str) -> Message:
+    """A construct RE2 lacks, as a message (``key`` is ``wft-regex-construct-…``; ``params`` its syntax)."""
+    return Message(key, params)
 
 
 # --- .NET / PCRE → RE2 -------------------------------------------------------------------------------
@@ -99,7 +97,7 @@ _UNICODE_CLASSES: Final = {
 _HSPACE: Final = r"\t\x{20}\x{A0}\x{1680}\x{180E}\x{2000}-\x{200A}\x{202F}\x{205F}\x{3000}"
 _LINEBREAK: Final = r"(?:\r\n|[\n\x{0B}\f\r\x{85}\x{2028}\x{2029}])"
 
-_BACKREFERENCE: Final = "a backreference"
+_BACKREFERENCE: Final = _construct("wft-regex-construct-backreference")
 _QUANTIFIER: Final = re.compile(r"\{\d+(?:,\d*)?\}")
 _GROUP_NAME: Final = re.compile(r"[A-Za-z_]\w*")
 _INLINE_FLAGS: Final = re.compile(r"\(\?([a-zA-Z]*(?:-[a-zA-Z]*)?)([:)])")
@@ -108,18 +106,18 @@ _POSIX_CLASS: Final = re.compile(r"\[:\^?[a-z]+:\]")
 
 # (?… constructs RE2 lacks, longest prefix first.
 _UNSUPPORTED_GROUPS: Final = (
-    ("(?<=", "a lookbehind (?<=…)"),
-    ("(?<!", "a negative lookbehind (?<!…)"),
-    ("(?=", "a lookahead (?=…)"),
-    ("(?!", "a negative lookahead (?!…)"),
-    ("(?(", "a conditional (?(…)…)"),
-    ("(?|", "a branch reset group (?|…)"),
+    ("(?<=", _construct("wft-regex-construct-lookbehind", "(?<=…)")),
+    ("(?<!", _construct("wft-regex-construct-negative-lookbehind", "(?<!…)")),
+    ("(?=", _construct("wft-regex-construct-lookahead", "(?=…)")),
+    ("(?!", _construct("wft-regex-construct-negative-lookahead", "(?!…)")),
+    ("(?(", _construct("wft-regex-construct-conditional", "(?(…)…)")),
+    ("(?|", _construct("wft-regex-construct-branch-reset", "(?|…)")),
     ("(?P=", _BACKREFERENCE),
-    ("(?P>", "a recursion (?P>…)"),
-    ("(?&", "a recursion (?&…)"),
-    ("(?R", "a recursion (?R)"),
-    ("(?+", "a recursion (?+…)"),
-    ("(?*", "a non-atomic lookaround (?*…)"),
+    ("(?P>", _construct("wft-regex-construct-recursion", "(?P>…)")),
+    ("(?&", _construct("wft-regex-construct-recursion", "(?&…)")),
+    ("(?R", _construct("wft-regex-construct-recursion", "(?R)")),
+    ("(?+", _construct("wft-regex-construct-recursion", "(?+…)")),
+    ("(?*", _construct("wft-regex-construct-non-atomic-lookaround", "(?*…)")),
 )
 
 
@@ -140,7 +138,7 @@ class _Translator:
         self.pos = 0
         self.out: list[str] = []
 
-    def fail(self, construct: str, at: int | None = None) -> UnsupportedRegexError:
+    def fail(self, construct: Message, at: int | None = None) -> UnsupportedRegexError:
         return UnsupportedRegexError(construct, (self.pos if at is None else at) + 1)
 
     def peek(self, offset: int = 0) -> str:
@@ -190,7 +188,8 @@ class _Translator:
             return "?"
         if self.peek() == "+":
             self.pos += 1
-            if self.peek() in ("*", "+", "?", "{"):
+            nested = self.peek() in ("*", "+", "?") or _QUANTIFIER.match(self.src, self.pos) is not None
+            if nested:  # a "{" that starts no {n,m} is a literal: the "+" before it was possessive
                 return "+"
         return ""
 
@@ -214,11 +213,11 @@ class _Translator:
         if third == "#":
             end = self.src.find(")", start)
             if end < 0:
-                raise self.fail("an unterminated comment (?#…", start)
+                raise self.fail(_construct("wft-regex-construct-unterminated-comment", "(?#…"), start)
             self.pos = end + 1
             return ""
         if third.isdigit() or (third == "-" and self.peek(3).isdigit()):
-            raise self.fail("a recursion (?1)", start)
+            raise self.fail(_construct("wft-regex-construct-recursion", "(?1)"), start)
         return self.inline_flags(start)
 
     def named_group(self, start: int) -> str:
@@ -228,24 +227,24 @@ class _Translator:
         end = self.src.find(closer, start + open_len)
         name = self.src[start + open_len : end] if end >= 0 else ""
         if "-" in name:
-            raise self.fail("a balancing group (?<name-other>…)", start)
+            raise self.fail(_construct("wft-regex-construct-balancing-group", "(?<name-other>…)"), start)
         if name.isdigit():
-            raise self.fail("a numbered group (?<1>…)", start)
+            raise self.fail(_construct("wft-regex-construct-numbered-group", "(?<1>…)"), start)
         if end < 0 or not _GROUP_NAME.fullmatch(name):
-            raise self.fail("a malformed group name", start)
+            raise self.fail(_construct("wft-regex-construct-group-name"), start)
         self.pos = end + 1
         return f"(?P<{name}>"
 
     def inline_flags(self, start: int) -> str:
         match = _INLINE_FLAGS.match(self.src, start)
         if match is None:
-            raise self.fail("an unknown group construct (?…", start)
+            raise self.fail(_construct("wft-regex-construct-unknown-group", "(?…"), start)
         flags = match.group(1)
         for flag in flags.replace("-", ""):
             if flag not in "imsU":
-                raise self.fail(f"the inline option ({flag})", start)
+                raise self.fail(_construct("wft-regex-construct-inline-option", flag), start)
         if not flags.replace("-", ""):
-            raise self.fail("an empty option group (?)", start)
+            raise self.fail(_construct("wft-regex-construct-empty-options", "(?)"), start)
         self.pos = match.end()
         return match.group()
 
@@ -256,7 +255,7 @@ class _Translator:
         start = self.pos
         letter = self.peek(1)
         if not letter:
-            raise self.fail("a trailing backslash", start)
+            raise self.fail(_construct("wft-regex-construct-trailing-backslash"), start)
         self.pos += 2
         if letter in "123456789":
             raise self.fail(_BACKREFERENCE, start)
@@ -278,7 +277,7 @@ class _Translator:
             return self.octal()
         if letter == "Q":
             if in_class:
-                raise self.fail(r"\Q…\E inside a character class", start)
+                raise self.fail(_construct("wft-regex-construct-in-class", r"\Q…\E"), start)
             return self.quoted()
         return "\\" + letter
 
@@ -300,13 +299,15 @@ class _Translator:
         if not in_class and letter in "HRZ":
             return {"H": f"[^{_HSPACE}]", "R": _LINEBREAK, "Z": r"\z"}[letter]
         unsupported = {
-            "G": r"\G (the end of the previous match)",
-            "C": r"\C (a single byte)",
-            "K": r"\K (reset of the match start)",
-            "X": r"\X (a grapheme cluster)",
+            "G": _construct("wft-regex-construct-previous-match-end", r"\G"),
+            "C": _construct("wft-regex-construct-single-byte", r"\C"),
+            "K": _construct("wft-regex-construct-match-reset", r"\K"),
+            "X": _construct("wft-regex-construct-grapheme", r"\X"),
         }
         if letter in unsupported or (in_class and letter in "HRZAzB"):
-            raise self.fail(unsupported.get(letter, f"\\{letter} inside a character class"), start)
+            raise self.fail(
+                unsupported.get(letter, _construct("wft-regex-construct-in-class", f"\\{letter}")), start
+            )
         return None
 
     def escape_with_argument(self, letter: str) -> str:
@@ -314,7 +315,9 @@ class _Translator:
         if self.peek() == "{":
             end = self.src.find("}", self.pos)
             if end < 0:
-                raise self.fail(f"an unterminated \\{letter}{{…}}", self.pos - 2)
+                raise self.fail(
+                    _construct("wft-regex-construct-unterminated", f"\\{letter}{{…}}"), self.pos - 2
+                )
             argument = self.src[self.pos : end + 1]
             self.pos = end + 1
             return f"\\{letter}{argument}"
@@ -357,7 +360,7 @@ class _Translator:
                 parts.append("]")
                 return "".join(parts)
             parts.append(self.class_member(ch))
-        raise self.fail("an unterminated character class [", start)
+        raise self.fail(_construct("wft-regex-construct-unterminated-class", "["), start)
 
     def class_member(self, ch: str) -> str:
         if ch == "\\":
@@ -368,7 +371,7 @@ class _Translator:
                 self.pos = posix.end()
                 return posix.group()
             if self.src[self.pos - 1] == "-":
-                raise self.fail("a character class subtraction [a-z-[…]]")
+                raise self.fail(_construct("wft-regex-construct-class-subtraction", "[a-z-[…]]"))
             self.pos += 1
             return r"\["
         self.pos += 1
@@ -397,7 +400,7 @@ def translate_dotnet_replacement(replacement: str) -> str:
     """A .NET replacement string (``$1``, ``${name}``, ``$$``, ``$0``/``$&``) as a ``\\1`` template.
 
     Backslashes are literal in .NET replacements, so they are doubled. ``$``-forms .NET has but a
-    template cannot express (``$``` ``$'`` ``$+`` ``$_``) raise ``ValueError``.
+    template cannot express (``$``` ``$'`` ``$+`` ``$_``) raise ``ReplacementError`` (a ``ValueError``).
     """
     pieces: list[str] = []
     last = 0
@@ -411,7 +414,7 @@ def translate_dotnet_replacement(replacement: str) -> str:
         elif symbol == "&":
             pieces.append("\\g<0>")
         else:
-            raise ValueError(f"${symbol} (text around the match) is not supported")
+            raise ReplacementError("wft-replacement-context", f"${symbol}")
         last = match.end()
     pieces.append(replacement[last:].replace("\\", "\\\\"))
     return "".join(pieces)
@@ -446,7 +449,7 @@ class Template:
 
     @classmethod
     def parse(cls, template: str) -> Template:
-        r"""Parse ``\1``, ``\g<n>``, ``\g<name>``, ``\\``, ``\n``, ``\t``, ``\r``; raise ``ValueError``
+        r"""Parse ``\1``, ``\g<n>``, ``\g<name>``, ``\\``, ``\n``, ``\t``, ``\r``; raise ``ReplacementError``
         for any other escape (Python's ``re`` rejects them too)."""
         pieces: list[str | GroupRef] = []
         literal: list[str] = []
@@ -457,11 +460,11 @@ class Template:
             number, group, char = match.groups()
             if char is not None:
                 if char not in _TEMPLATE_ESCAPES:
-                    raise ValueError(f"unknown escape \\{char}")
+                    raise ReplacementError("wft-replacement-unknown-escape", f"\\{char}")
                 literal.append(_TEMPLATE_ESCAPES[char])
                 continue
             if number is None and group is None:
-                raise ValueError("a trailing backslash")
+                raise ReplacementError("wft-replacement-trailing-backslash")
             pieces.append("".join(literal))
             literal = []
             ref = number if number is not None else group
@@ -516,7 +519,9 @@ def _options(case_sensitive: bool) -> Any:
     return options
 
 
-def _check_text(text: str) -> None:
+def check_text(text: str) -> None:
+    """``RegexInputTooLargeError`` for a text longer than ``MAX_TEXT_LENGTH``. The pipeline calls it
+    once before any step, so a page is refused whole rather than half converted."""
     if len(text) > MAX_TEXT_LENGTH:
         raise RegexInputTooLargeError(len(text), MAX_TEXT_LENGTH)
 
@@ -544,42 +549,60 @@ class SafeRegex:
         return {str(k): int(v) for k, v in self._regex.groupindex.items()}
 
     def search(self, text: str, pos: int = 0) -> SafeMatch | None:
-        _check_text(text)
+        check_text(text)
         match = self._regex.search(text, pos)
         return None if match is None else SafeMatch(match)
 
+    def match(self, text: str) -> SafeMatch | None:
+        """A match at the start of ``text`` (not necessarily to its end)."""
+        check_text(text)
+        match = self._regex.match(text)
+        return None if match is None else SafeMatch(match)
+
+    def fullmatch(self, text: str) -> SafeMatch | None:
+        check_text(text)
+        match = self._regex.fullmatch(text)
+        return None if match is None else SafeMatch(match)
+
     def finditer(self, text: str) -> Iterator[SafeMatch]:
-        _check_text(text)
+        check_text(text)
         for match in self._regex.finditer(text):
             yield SafeMatch(match)
 
     def check_template(self, template: str) -> Template:
-        """Parse ``template`` and make sure every group it names exists (``ValueError`` if not)."""
+        """Parse ``template`` and make sure every group it names exists (``ReplacementError`` if not)."""
         parsed = Template.parse(template)
         if parsed.max_group() > self.groups:
-            raise ValueError(f"group {parsed.max_group()} does not exist (the pattern has {self.groups})")
+            raise ReplacementError("wft-replacement-no-group", parsed.max_group(), self.groups)
         missing = sorted(parsed.names() - set(self.groupindex))
         if missing:
-            raise ValueError(f"no group named {missing[0]}")
+            raise ReplacementError("wft-replacement-no-named-group", missing[0])
         return parsed
 
     def subn(self, repl: str, text: str, count: int = 0) -> tuple[str, int]:
         """Replace matches (all, or the first ``count``) with the template ``repl``; return the new text
-        and the number of replacements. ``ValueError`` for a template that cannot be used."""
-        _check_text(text)
+        and the number of replacements. ``ReplacementError`` for a template that cannot be used."""
+        new, spans = self.sub_spans(repl, text, count)
+        return new, len(spans)
+
+    def sub_spans(self, repl: str, text: str, count: int = 0) -> tuple[str, list[str]]:
+        """Like :meth:`subn`, but return the matched spans themselves: the pipeline lists every span a
+        rule replaced, so no text disappears unreported."""
+        check_text(text)
         template = self.check_template(repl)
         pieces: list[str] = []
-        last = done = 0
+        spans: list[str] = []
+        last = 0
         for match in self._regex.finditer(text):
-            if count and done >= count:
+            if count and len(spans) >= count:
                 break
             start, end = match.span()
             pieces.append(text[last:start])
             pieces.extend(p if isinstance(p, str) else match.group(p.group) or "" for p in template.pieces)
+            spans.append(text[start:end])
             last = end
-            done += 1
         pieces.append(text[last:])
-        return "".join(pieces), done
+        return "".join(pieces), spans
 
     def sub(self, repl: str, text: str, count: int = 0) -> str:
         return self.subn(repl, text, count)[0]
@@ -592,7 +615,20 @@ def compile_rule(pattern: str, origin: str, *, case_sensitive: bool = False) -> 
     """Translate (.NET/PCRE → RE2) and compile a rule's pattern; a ``RuleError`` instead of any error.
 
     Accepts RE2 syntax as well, since the translation leaves RE2 patterns unchanged in meaning.
+    Compiled patterns are cached: one rule set is applied to many pages, and compiling costs more than
+    matching a description page.
     """
+    compiled = _compile_cached(pattern, case_sensitive)
+    if isinstance(compiled, RuleError):
+        return replace(compiled, origin=origin)
+    return compiled
+
+
+@functools.lru_cache(maxsize=1024)
+def _compile_cached(pattern: str, case_sensitive: bool) -> SafeRegex | RuleError:
+    """``compile_rule`` without the origin (a RuleError here has an empty one). SafeRegex is immutable,
+    so one compiled object may serve every caller."""
+    origin = ""
     if len(pattern) > MAX_PATTERN_LENGTH:
         return rule_error(origin, "wft-rule-error-regex-too-long", MAX_PATTERN_LENGTH)
     try:
@@ -611,6 +647,6 @@ def compile_replacement(regex: SafeRegex, replacement: str, origin: str) -> Rule
     """``None`` if ``replacement`` is a usable template for ``regex``, else the reason as a RuleError."""
     try:
         regex.check_template(replacement)
-    except ValueError as err:
-        return rule_error(origin, "wft-rule-error-bad-replacement", err)
+    except ReplacementError as err:
+        return rule_error(origin, "wft-rule-error-bad-replacement", err.message)
     return None

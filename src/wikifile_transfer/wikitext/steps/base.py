@@ -14,15 +14,24 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from wikifile_transfer.wikitext.rules.model import RuleSet
+from wikifile_transfer.i18n import Message
+from wikifile_transfer.wikitext.rules.model import RuleError, RuleSet
 
 
 @dataclass(frozen=True)
 class Note:
-    """One change, warning or block, as a message key with parameters (rendered in the user's language)."""
+    """One change, warning or block, as a message key with parameters (rendered in the user's language).
+
+    A parameter may be a nested :class:`Message` (the reason of an unusable rule), rendered in the
+    same language as the note."""
 
     key: str
-    params: tuple[str, ...] = ()
+    params: tuple[str | Message, ...] = ()
+
+
+def rule_error_note(error: RuleError) -> Note:
+    """The warning for a rule that cannot be used: where it is, and why (a message of its own)."""
+    return Note("wft-warn-rule-unusable", (error.origin, error.message))
 
 
 class Lookups(Protocol):

@@ -11,8 +11,9 @@ from typing import Any
 
 from mwparserfromhell.nodes import Heading
 
-from wikifile_transfer.wikitext.steps.base import ConvertContext, Note, StepReport
-from wikifile_transfer.wikitext.steps.regex import Unusable, compile_rule
+from wikifile_transfer.wikitext.rules.model import RuleError
+from wikifile_transfer.wikitext.rules.saferegex import compile_rule
+from wikifile_transfer.wikitext.steps.base import ConvertContext, Note, StepReport, rule_error_note
 
 Wikicode = Any
 
@@ -49,11 +50,11 @@ def _replacement(
         if candidate in plain:
             return plain[candidate]
     for pattern, kind in regexes:
-        regex = compile_rule(pattern)
-        if isinstance(regex, Unusable):
+        regex = compile_rule(pattern, f"heading: {pattern}")
+        if isinstance(regex, RuleError):
             if pattern not in warned:
                 warned.add(pattern)
-                report.warnings.append(Note("wft-warn-rule-unusable", (f"heading: {pattern}", regex.reason)))
+                report.warnings.append(rule_error_note(regex))
             continue
         texts = {raw.strip(), raw.strip().removesuffix(":").strip(), title.strip_code().strip()} - {""}
         if any(regex.fullmatch(t) is not None for t in texts):

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from wikifile_transfer.wikitext.rules.model import name_key
-from wikifile_transfer.wikitext.steps.base import ConvertContext, Note, StepReport
+from wikifile_transfer.wikitext.rules.model import RuleError, name_key
+from wikifile_transfer.wikitext.rules.saferegex import compile_rule
+from wikifile_transfer.wikitext.steps.base import ConvertContext, Note, StepReport, rule_error_note
 from wikifile_transfer.wikitext.steps.categories import category_prefixes, find_categories
-from wikifile_transfer.wikitext.steps.regex import Unusable, compile_rule
 from wikifile_transfer.wikitext.steps.templates import used_template_names
 
 Wikicode = Any
@@ -46,11 +46,9 @@ def _problems(original: Survey, ctx: ConvertContext, report: StepReport) -> None
     lowered = original.text.lower()
     for problem in ctx.rules.problems:
         if problem.is_regex:
-            regex = compile_rule(problem.match)
-            if isinstance(regex, Unusable):
-                report.warnings.append(
-                    Note("wft-warn-rule-unusable", (problem.origin or problem.match, regex.reason))
-                )
+            regex = compile_rule(problem.match, problem.origin or problem.match)
+            if isinstance(regex, RuleError):
+                report.warnings.append(rule_error_note(regex))
                 continue
             hit = regex.search(original.text) is not None
         else:

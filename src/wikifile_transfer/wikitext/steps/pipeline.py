@@ -12,6 +12,11 @@ steps (2, 3), because a Transfer rule may be what turns the local template into 
 and before links (6), because a replacement may write links (``[[:en:User:X|]]``). The gate surveys
 the original tree before anything changes and judges after everything ran.
 
+A page longer than ``saferegex.MAX_TEXT_LENGTH`` is refused whole (``RegexInputTooLargeError``) before
+any step: every rule regex refuses such a text, and a page half converted (some rules applied, the rest
+skipped) could hide what a rule was meant to remove or block. MediaWiki caps pages at 2 MiB, so only
+input that is not a description page meets this.
+
 ``convert`` is idempotent: its output converted again is the same text (headings are standard,
 Information is target-named and wrapped, links carry their prefix, categories are resolved).
 """
@@ -20,7 +25,8 @@ from __future__ import annotations
 
 import mwparserfromhell
 
-from wikifile_transfer.wikitext.steps.base import ConvertContext, Converted, Note, StepReport
+from wikifile_transfer.wikitext.rules.saferegex import check_text
+from wikifile_transfer.wikitext.steps.base import ConvertContext, Converted, StepReport, rule_error_note
 from wikifile_transfer.wikitext.steps.categories import localise_categories
 from wikifile_transfer.wikitext.steps.headings import normalize_headings
 from wikifile_transfer.wikitext.steps.information import information_step
@@ -31,10 +37,12 @@ from wikifile_transfer.wikitext.steps.templates import clean_templates, used_tem
 
 
 def convert(text: str, ctx: ConvertContext) -> Converted:
-    """Run every step on ``text`` and return the new text with what was changed, warned and blocked."""
+    """Run every step on ``text`` and return the new text with what was changed, warned and blocked.
+
+    Raises ``RegexInputTooLargeError`` (a WftError) for a text over the size cap, see above."""
+    check_text(text)
     report = StepReport()
-    for error in ctx.rules.errors:
-        report.warnings.append(Note("wft-warn-rule-unusable", (error.origin, error.reason)))
+    report.warnings.extend(rule_error_note(error) for error in ctx.rules.errors)
     code = mwparserfromhell.parse(text)
     original = survey(text, code, ctx)
     normalize_headings(code, ctx, report)

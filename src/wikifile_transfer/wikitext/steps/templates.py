@@ -23,9 +23,15 @@ from mwparserfromhell.nodes.extras import Parameter
 from mwparserfromhell.smart_list import SmartList
 from mwparserfromhell.wikicode import Wikicode as Wikicode_
 
-from wikifile_transfer.wikitext.rules.model import ParamRule, RuleSet, TransferRule, name_key
-from wikifile_transfer.wikitext.steps.base import ConvertContext, Note, OfflineLookups, StepReport
-from wikifile_transfer.wikitext.steps.regex import Unusable, compile_rule, expand
+from wikifile_transfer.wikitext.rules.model import ParamRule, RuleError, RuleSet, TransferRule, name_key
+from wikifile_transfer.wikitext.rules.saferegex import ReplacementError, compile_rule, rule_error
+from wikifile_transfer.wikitext.steps.base import (
+    ConvertContext,
+    Note,
+    OfflineLookups,
+    StepReport,
+    rule_error_note,
+)
 
 Wikicode = Any  # mwparserfromhell is untyped
 
@@ -188,11 +194,11 @@ def _is_copy_to_commons(template: Template, rules: RuleSet, report: StepReport, 
     pattern = rules.copy_to_commons
     if not pattern:
         return False
-    regex = compile_rule(pattern)
-    if isinstance(regex, Unusable):
+    regex = compile_rule(pattern, "CopyToCommonsRegex")
+    if isinstance(regex, RuleError):
         if pattern not in warned:
             warned.add(pattern)
-            report.warnings.append(Note("wft-warn-rule-unusable", ("CopyToCommonsRegex", regex.reason)))
+            report.warnings.append(rule_error_note(regex))
         return False
     return regex.match(str(template)) is not None or regex.fullmatch(template_name(template)) is not None
 
@@ -239,21 +245,23 @@ def _rename_param(param: Any, target: str) -> None:
     param.name = Text(lead + target + old[len(lead) + len(core) :])
 
 
-def apply_transfer(template: Template, rule: TransferRule, lang: str, report: StepReport) -> bool:
+def apply_transfer(template: Template, rule: TransferRule, lang: str) -> bool:
     """Rename ``template`` and map its parameters per ``rule``; True when the text changed.
 
-    Each target parameter takes the first of its sources present (numbers are unnamed parameters),
-    then the target name itself — so running the rule on its own output changes nothing. Parameters
-    no mapping takes are dropped (listed in ``report.removed``) when the rule names parameters.
+    Each target parameter takes, of the parameters present, the target name itself first (a page
+    converted before), then the first of its sources (numbers are unnamed parameters); that one is
+    renamed. Every other parameter is kept as it is, as FileImporter does: an unmapped ``author`` or
+    ``permission`` may be the only place a credit is written, and a rule that forgets a parameter must
+    not delete it. So running the rule on its own output changes nothing.
     """
     before = str(template)
     set_template_name(template, rule.target)
     if rule.params:
-        _map_params(template, rule.params, lang, report)
+        _map_params(template, rule.params, lang)
     return str(template) != before
 
 
-def _map_params(template: Template, prules: tuple[ParamRule, ...], lang: str, report: StepReport) -> None:
+def _map_params(template: Template, prules: tuple[ParamRule, ...], lang: str) -> None:
     params = list(template.params)
     by_key: dict[str, Any] = {}
     for param in params:
@@ -264,7 +272,7 @@ def _map_params(template: Template, prules: tuple[ParamRule, ...], lang: str, re
         found = next(
             (
                 by_key[s]
-                for s in (*prule.sources, prule.target)
+                for s in (prule.target, *prule.sources)
                 if s in by_key and id(by_key[s]) not in winners
             ),
             None,
@@ -274,21 +282,23 @@ def _map_params(template: Template, prules: tuple[ParamRule, ...], lang: str, re
                 missing.append(prule)
             continue
         winners[id(found)] = prule
-    kept = []
+    named_before = False  # an unnamed parameter before this one became named
     for param in params:
         prule_for = winners.get(id(param))
         if prule_for is None:
-            report.removed.append("|" + str(param))
+            if named_before and not param.showkey:
+                # ``{{X|a|b}}`` with ``1`` renamed: ``b`` would move up to position 1; keep it at 2
+                param.showkey = True
             continue
+        if not param.showkey:
+            named_before = True
         if _param_key(param) != prule_for.target or not param.showkey:
             _rename_param(param, prule_for.target)
         if prule_for.language_template:
             wrap_language(param.value, lang)
-        kept.append(param)
-    template.params[:] = kept
     for prule in missing:
-        before = kept[0] if kept else None
-        template.add(prule.target, prule.add_if_missing or "", before=before)
+        first = params[0] if params else None
+        template.add(prule.target, prule.add_if_missing or "", before=first)
 
 
 def transfer_templates(code: Wikicode, ctx: ConvertContext, report: StepReport) -> dict[str, str]:
@@ -301,7 +311,7 @@ def transfer_templates(code: Wikicode, ctx: ConvertContext, report: StepReport) 
         if rule is None:
             continue
         old = template_name(template)
-        if apply_transfer(template, rule, ctx.source_lang, report):
+        if apply_transfer(template, rule, ctx.source_lang):
             renamed[old] = rule.target
             report.changes.append(Note("wft-change-template-transferred", (old, rule.target)))
     return renamed
@@ -328,28 +338,25 @@ def apply_replacements(text: str, ctx: ConvertContext, report: StepReport) -> st
     rules = ctx.rules.replacements
     ordered = [r for r in rules if not r.self_licence] + [r for r in rules if r.self_licence]
     for rule in ordered:
-        regex = compile_rule(rule.pattern)
-        if isinstance(regex, Unusable):
-            report.warnings.append(
-                Note("wft-warn-rule-unusable", (rule.origin or rule.pattern, regex.reason))
-            )
+        origin = rule.origin or rule.pattern
+        regex = compile_rule(rule.pattern, origin)
+        if isinstance(regex, RuleError):
+            report.warnings.append(rule_error_note(regex))
             continue
         if regex.search(text) is None:
             continue
         if "%%OriginalUploader%%" in rule.replacement and not ctx.facts.original_uploader:
-            report.warnings.append(Note("wft-warn-uploader-unknown", (rule.origin or rule.pattern,)))
-        replacement = _placeholders(rule.replacement, ctx)
-        spans: list[str] = []
-
-        def substitute(match: Any, replacement: str = replacement, spans: list[str] = spans) -> str:
-            spans.append(match.group(0))
-            return expand(replacement, match)
-
-        new, _count = regex.subn(substitute, text)
+            report.warnings.append(Note("wft-warn-uploader-unknown", (origin,)))
+        try:
+            new, spans = regex.sub_spans(_placeholders(rule.replacement, ctx), text)
+        except ReplacementError as err:  # a RuleSet built in code, not checked by a loader
+            problem = rule_error(origin, "wft-rule-error-bad-replacement", err.message)
+            report.warnings.append(rule_error_note(problem))
+            continue
         if new == text:
             continue
         report.removed.extend(s for s in spans if s)
-        report.changes.append(Note("wft-change-replacement", (rule.origin or rule.pattern,)))
+        report.changes.append(Note("wft-change-replacement", (origin,)))
         if rule.self_licence:
             report.self_licensed = True
         text = new
