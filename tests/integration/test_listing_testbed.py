@@ -57,7 +57,9 @@ def seed() -> int:
 
 
 def upload(client: TBClient, name: str, text: str = "") -> str:
-    result = client.upload(name, png_bytes(24, 16, seed=seed(), noise=True), text=text, comment="test")["upload"]
+    result = client.upload(name, png_bytes(24, 16, seed=seed(), noise=True), text=text, comment="test")[
+        "upload"
+    ]
     assert result["result"] == "Success", result
     return f"File:{name}"
 
@@ -161,7 +163,9 @@ def test_user_uploads_come_from_the_upload_log(registry: WikiRegistry, tb_client
     assert "File:Testbed Sunset.png" not in bob_own, "a new version of someone else's file"
     alice_own = set(user_uploads(src, "Alice", reuploads=False))
     assert "File:Testbed Sunset.png" in alice_own, "created by Alice, current version by Admin"
-    allimages = src.api.get({"action": "query", "list": "allimages", "aiuser": "Alice", "aisort": "timestamp"})
+    allimages = src.api.get(
+        {"action": "query", "list": "allimages", "aiuser": "Alice", "aisort": "timestamp"}
+    )
     assert "File:Testbed Sunset.png" not in {i["title"] for i in allimages["query"]["allimages"]}
     other = registry.get("other")
     assert "Datei:Sonnenuntergang Berg.png" in set(user_uploads(other, "Benutzer:Alice"))
