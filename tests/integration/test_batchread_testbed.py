@@ -15,7 +15,7 @@ import pytest
 from testbed.tbclient import TBClient, png_bytes, wait_next_second
 
 from wikifile_transfer.config import Config, WikiConfig
-from wikifile_transfer.errors import MissingFileError, WftError
+from wikifile_transfer.errors import ApiError, MissingFileError, WftError
 from wikifile_transfer.transfer.batchcheck import Sha1Index, fetch_target_states, gather_contexts
 from wikifile_transfer.transfer.batchsource import fetch_sources
 from wikifile_transfer.transfer.model import SourceFile, TransferPlan
@@ -24,6 +24,7 @@ from wikifile_transfer.transfer.source import fetch_source
 from wikifile_transfer.transfer.target import fetch_target_state
 from wikifile_transfer.wiki.registry import WikiRegistry
 from wikifile_transfer.wiki.site import Wiki
+from wikifile_transfer.wiki.titlebatch import query_batch
 
 pytestmark = pytest.mark.testbed
 
@@ -304,3 +305,61 @@ def test_fetch_target_states_equals_fetch_target_state(registry: WikiRegistry, t
     single = [fetch_target_state(other, t) for t in titles]
     assert single[0].repository == "shared" and single[2].has_local_file
     assert list(fetch_target_states(other, titles)) == single
+
+
+# --- what MediaWiki 1.39 does with several titles (the facts the batched readers are built on) ------
+
+
+def test_mediawiki_multi_title_behaviour(
+    testbed: Any, registry: WikiRegistry, edited_files: list[str]
+) -> None:
+    src = registry.get("src")
+    sunset = "File:Testbed Sunset.png"  # 3 versions, 6 revisions
+    two = [sunset, "File:Testbed Harbour at dusk.png"]
+
+    # imageinfo: with several titles a history longer than iilimit is cut, with no continuation…
+    body = src.api.get({"action": "query", "titles": two, "prop": "imageinfo", "iilimit": 2})
+    assert "continue" not in body
+    assert len(body["query"]["pages"][0]["imageinfo"]) == 2
+    # …with one title it continues (iistart).
+    body = src.api.get({"action": "query", "titles": [sunset], "prop": "imageinfo", "iilimit": 2})
+    assert "iistart" in body["continue"]
+
+    # revisions: rvlimit needs a single page; with several, only the latest revision comes.
+    with pytest.raises(ApiError) as err:
+        src.api.get({"action": "query", "titles": two, "prop": "revisions", "rvlimit": "max"})
+    assert err.value.code == "invalidparammix"
+    body = src.api.get({"action": "query", "titles": two, "prop": "revisions", "rvprop": "ids"})
+    assert [len(p["revisions"]) for p in body["query"]["pages"]] == [1, 1]
+
+    # categories, templates, contributors: the limit counts over all titles, and continues.
+    titles = [sunset, *edited_files]
+    small = {"cllimit": 1, "tllimit": 1, "pclimit": 1}
+    full = {"cllimit": "max", "tllimit": "max", "pclimit": "max"}
+    prop = {"prop": "categories|templates|contributors"}
+    slow = query_batch(src.api, titles, {**prop, **small})
+    fast = query_batch(src.api, titles, {**prop, **full})
+    assert fast.requests == 1 and slow.requests > 3
+    for title in titles:
+        for key in ("categories", "templates", "contributors"):
+            assert slow.pages[title].get(key) == fast.pages[title].get(key), (title, key)
+    assert [c["name"] for c in fast.pages[sunset]["contributors"]] == ["Admin", "Alice", "Bob"]  # by user id
+
+    # SHA-1: one hash a parameter, but allimages as a list and as a generator answer two a request.
+    lighthouse = testbed["file_info"]["duplicate"]["sha1"][0]
+    sunset_sha1 = testbed["file_info"]["multi_version"]["sha1"][0]
+    for value in (f"{lighthouse}|{sunset_sha1}", [lighthouse, "x|y"]):
+        with pytest.raises(ApiError) as err:
+            src.api.get({"action": "query", "list": "allimages", "aisha1": value})
+        assert err.value.code in ("invalidsha1hash", "badvalue")
+    body = src.api.get(
+        {
+            "action": "query",
+            "list": "allimages",
+            "aisha1": lighthouse,
+            "generator": "allimages",
+            "gaisha1": sunset_sha1,
+        }
+    )
+    assert [i["title"] for i in body["query"]["allimages"]] == ["File:Testbed Lighthouse.png"]
+    assert [p["title"] for p in body["query"]["pages"]] == [sunset]
