@@ -166,6 +166,7 @@ def test_source_text_forms_checked_offline() -> None:
         "File",
         "commons:",
         "commons:  ",
+        "commons:___",
         "ftp://x/y",
         "https://en.wikipedia.org/",
         "x:a<b",
