@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fakewiki import FakeApi, titles_of
 
-from wikifile_transfer.wiki.titlebatch import chunks, merge_page, query_batch, query_batches
+from wikifile_transfer.wiki.titlebatch import chunks, effective_limit, merge_page, query_batch, query_batches
 
 
 def test_chunks() -> None:
@@ -95,3 +95,10 @@ def test_merge_page_replaces_scalars_and_extends_lists() -> None:
     merge_page(pages, "P", {"a": [1], "b": 1})
     merge_page(pages, "P", {"a": [2], "b": 2, "c": 3})
     assert pages == {"P": {"a": [1, 2], "b": 2, "c": 3}}
+
+
+def test_effective_limit() -> None:
+    assert effective_limit(7, 500) == 7
+    assert effective_limit("12", None) == 12
+    assert effective_limit("max", 5000) == 5000
+    assert effective_limit("max", None) == 500

@@ -36,10 +36,7 @@ from wikifile_transfer.wiki.api import UserInfo
 from wikifile_transfer.wiki.registry import WikiRegistry, api_key
 from wikifile_transfer.wiki.site import Wiki
 from wikifile_transfer.wiki.siteinfo import SiteInfo
-from wikifile_transfer.wiki.titlebatch import BATCH, chunks, query_batch
-
-DEFAULT_MAX_LIMIT = 500
-"""What ``max`` means for a client without ``apihighlimits``: assumed when the answer has no ``limits``."""
+from wikifile_transfer.wiki.titlebatch import BATCH, chunks, effective_limit, query_batch
 
 
 class _Unset:
@@ -61,21 +58,13 @@ def fetch_target_states(
     params = {**TARGET_PARAMS, "iilimit": iilimit}
     for chunk in chunks(titles, batch_size):
         batch = query_batch(wiki.api, chunk, params)
-        cut_at = _limit(iilimit, batch.limits.get("imageinfo"))
+        cut_at = effective_limit(iilimit, batch.limits.get("imageinfo"))
         for asked in batch.asked:
             page = batch.page(asked) or {}
             if len(page.get("imageinfo", [])) >= cut_at:
                 yield fetch_target_state(wiki, asked)  # the version list may have been cut
             else:
                 yield target_state_from_page(asked, page)
-
-
-def _limit(asked: int | str, reported: int | None) -> int:
-    if isinstance(asked, int):
-        return asked
-    if asked.isdigit():
-        return int(asked)
-    return reported if reported is not None else DEFAULT_MAX_LIMIT
 
 
 class Sha1Index:

@@ -63,10 +63,8 @@ from wikifile_transfer.transfer.source import (
     source_from_page,
 )
 from wikifile_transfer.wiki.site import Wiki
-from wikifile_transfer.wiki.titlebatch import BATCH, chunks, query_batches
+from wikifile_transfer.wiki.titlebatch import BATCH, chunks, effective_limit, query_batches
 
-DEFAULT_MAX_LIMIT = 500
-"""What ``max`` means for a client without ``apihighlimits``: assumed when the answer has no ``limits``."""
 REVIDS_PER_REQUEST = 50
 """``revids`` a request without ``apihighlimits``."""
 HISTORY_ROUNDS = 3
@@ -102,7 +100,7 @@ def fetch_sources(
     """
     params = {**BATCH_PARAMS, "iilimit": iilimit}
     for batch in query_batches(wiki.api, titles, params, batch_size=batch_size):
-        cut_at = _version_limit(iilimit, batch.limits.get("imageinfo"))
+        cut_at = effective_limit(iilimit, batch.limits.get("imageinfo"))
         walking: dict[str, dict[str, Any]] = {}
         for asked in batch.asked:
             page = batch.page(asked)
@@ -123,15 +121,6 @@ def _readable(page: dict[str, Any] | None) -> bool:
     if page is None or page.get("invalid"):
         return False
     return bool(page.get("imagerepository")) and bool(parse_versions(page))
-
-
-def _version_limit(iilimit: int | str, reported: int | None) -> int:
-    """How many versions a file may show before its list may have been cut."""
-    if isinstance(iilimit, int):
-        return iilimit
-    if iilimit.isdigit():
-        return int(iilimit)
-    return reported if reported is not None else DEFAULT_MAX_LIMIT
 
 
 def _source(

@@ -22,6 +22,8 @@ from wikifile_transfer.wiki.api import ApiClient
 
 BATCH = 50
 """Titles a request: the API's limit without ``apihighlimits`` (bots get 500, but 50 is always safe)."""
+DEFAULT_MAX_LIMIT = 500
+"""What ``max`` means for a client without ``apihighlimits``: assumed when the answer has no ``limits``."""
 _MAX_RENAME_HOPS = 5  # normalised -> redirect -> converted; never loop on a strange answer
 
 T = TypeVar("T")
@@ -50,6 +52,16 @@ class TitleBatch:
         """The page the wiki answered for ``asked`` (None when the answer has none, which MediaWiki
         does not do: missing and invalid titles come back as pages with a flag)."""
         return self.pages.get(self.final.get(asked, asked))
+
+
+def effective_limit(asked: int | str, reported: int | None) -> int:
+    """The number a ``…limit`` parameter stood for: itself when a number, else (``max``) what the wiki
+    reported in ``limits``, else :data:`DEFAULT_MAX_LIMIT`."""
+    if isinstance(asked, int):
+        return asked
+    if asked.isdigit():
+        return int(asked)
+    return reported if reported is not None else DEFAULT_MAX_LIMIT
 
 
 def query_batch(api: ApiClient, titles: Sequence[str], params: Mapping[str, object]) -> TitleBatch:
