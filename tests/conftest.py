@@ -7,6 +7,8 @@
 * ``runtime_switch`` (function): ``runtime_switch.set("src", wgReadOnly="maintenance")`` changes a
   wiki's settings for the next request (BASE/<wiki>/runtime.json); reset to ``{}`` after the test.
 * ``tb_client`` (function): ``tb_client("src", "alice")`` gives a logged-in ``testbed.tbclient.TBClient``.
+* ``fault_proxy`` (function): ``fault_proxy("src")`` starts a ``testbed.faultproxy.FaultProxy`` in front
+  of that wiki (configure clients with its ``api_url``); every proxy is stopped after the test.
 
 Mark tests that need the wikis with ``pytestmark = pytest.mark.testbed``.
 """
@@ -33,6 +35,7 @@ TESTBED_SCRIPTS = REPO / "testbed"
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from testbed.faultproxy import FaultProxy  # noqa: E402
 from testbed.tbclient import TBClient, load_testbed, login, new_session  # noqa: E402
 
 WIKIS = ("src", "other", "commons")
@@ -194,3 +197,19 @@ def tb_client(testbed: Testbed) -> Callable[..., TBClient]:
         return login(testbed, wiki, user)
 
     return factory
+
+
+@pytest.fixture
+def fault_proxy(testbed: Testbed) -> Iterator[Callable[..., FaultProxy]]:
+    proxies: list[FaultProxy] = []
+
+    def factory(wiki: str = "src", **options: Any) -> FaultProxy:
+        proxy = FaultProxy(testbed.url(wiki), **options).start()
+        proxies.append(proxy)
+        return proxy
+
+    try:
+        yield factory
+    finally:
+        for proxy in proxies:
+            proxy.stop()

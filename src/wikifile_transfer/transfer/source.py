@@ -86,35 +86,56 @@ def latest_text(page: dict[str, Any]) -> str:
     return ""
 
 
+SOURCE_PARAMS: dict[str, object] = {
+    "action": "query",
+    "prop": "imageinfo|revisions|categories|templates|info",
+    "iiprop": IMAGEINFO_PROPS,
+    "iilimit": "max",
+    "rvprop": "content|ids|timestamp|user|comment",
+    "rvslots": "main",
+    "cllimit": "max",
+    "tllimit": "max",
+}
+"""The first request: every version, the latest text (with several titles too), categories, templates."""
+
+HISTORY_PARAMS: dict[str, object] = {
+    "action": "query",
+    "prop": "revisions",
+    "rvprop": "ids|timestamp|user|comment",
+    "rvlimit": "max",
+}
+"""The page history (one title a request: MediaWiki refuses ``rvlimit`` with several titles)."""
+
+
 def fetch_source(wiki: Wiki, title: str) -> SourceFile:
     """Build the SourceFile for ``title`` (already a normalised File title on ``wiki``)."""
-    params = {
-        "action": "query",
-        "prop": "imageinfo|revisions|categories|templates|info",
-        "iiprop": IMAGEINFO_PROPS,
-        "iilimit": "max",
-        "rvprop": "content|ids|timestamp|user|comment",
-        "rvslots": "main",
-        "cllimit": "max",
-        "tllimit": "max",
-    }
-    page = next(iter(wiki.api.query_pages([title], params)), None)
+    page = next(iter(wiki.api.query_pages([title], SOURCE_PARAMS)), None)
     if page is None or page.get("invalid"):
+        raise MissingFileError(title, wiki.name)
+    if not page.get("imagerepository") or not parse_versions(page):
+        raise MissingFileError(title, wiki.name)  # before asking for the history of nothing
+    revisions: list[PageRevision] = []
+    if not page.get("missing"):
+        page_title = str(page.get("title", title))
+        revisions = parse_revisions(list(wiki.api.query_pages([page_title], HISTORY_PARAMS)))
+    return source_from_page(wiki, title, page, revisions)
+
+
+def source_from_page(
+    wiki: Wiki, title: str, page: dict[str, Any], revisions: list[PageRevision]
+) -> SourceFile:
+    """The SourceFile for the asked ``title`` from its ``SOURCE_PARAMS`` page and its page history.
+
+    Shared by :func:`fetch_source` and the batched reader (``transfer.batchsource``) so that both build
+    exactly the same object from the same answer. MissingFileError when there is no file.
+    """
+    if page.get("invalid"):
         raise MissingFileError(title, wiki.name)
     repository = str(page.get("imagerepository") or "")
     versions = parse_versions(page)
     if not repository or not versions:
         raise MissingFileError(title, wiki.name)
     page_title = str(page.get("title", title))
-    revisions: list[PageRevision] = []
-    if not page.get("missing"):
-        history_params = {
-            "action": "query",
-            "prop": "revisions",
-            "rvprop": "ids|timestamp|user|comment",
-            "rvlimit": "max",
-        }
-        revisions = parse_revisions(list(wiki.api.query_pages([page_title], history_params)))
     site = wiki.siteinfo()
     return SourceFile(
         ref=SourceRef(wiki.name, title),

@@ -27,17 +27,26 @@ class TargetState:
         return self.repository == "local" and bool(self.sha1s)
 
 
+TARGET_PARAMS: dict[str, object] = {
+    "action": "query",
+    "prop": "imageinfo|info|revisions",
+    "iiprop": "sha1|timestamp",
+    "iilimit": "max",
+    "inprop": "protection",
+    "rvprop": "content|ids",
+    "rvslots": "main",
+}
+"""Every version's sha1, protections and the latest text: what a step needs to know it is done."""
+
+
 def fetch_target_state(wiki: Wiki, title: str) -> TargetState:
-    params = {
-        "action": "query",
-        "prop": "imageinfo|info|revisions",
-        "iiprop": "sha1|timestamp",
-        "iilimit": "max",
-        "inprop": "protection",
-        "rvprop": "content|ids",
-        "rvslots": "main",
-    }
-    page = next(iter(wiki.api.query_pages([title], params)), {})
+    page = next(iter(wiki.api.query_pages([title], TARGET_PARAMS)), {})
+    return target_state_from_page(title, page)
+
+
+def target_state_from_page(title: str, page: dict[str, Any]) -> TargetState:
+    """The TargetState of the asked ``title`` from its ``TARGET_PARAMS`` page (shared by
+    :func:`fetch_target_state` and the batched ``transfer.batchcheck``, so both agree exactly)."""
     if page.get("invalid"):
         return TargetState(title=title, invalid_reason=str(page.get("invalidreason", "")))
     infos = sorted(page.get("imageinfo", []), key=lambda i: str(i.get("timestamp", "")))
