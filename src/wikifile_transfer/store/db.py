@@ -64,8 +64,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "wft_read_only"
+"""Execution option of :meth:`Database.read_session`: on SQLite its transactions begin DEFERRED."""
+
+
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A read-only transaction (the history, progress polling) must not take the write lock: with WAL it
+    # can read while a worker writes, but BEGIN IMMEDIATE would make it wait for (and block) the writers.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
@@ -96,6 +105,9 @@ class Database:
     def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
         self.engine = engine if engine is not None else make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     @property
     def url(self) -> str:
@@ -108,6 +120,14 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A transaction that only reads (history pages, progress): on SQLite it does not take the write
+        lock, so it neither waits for nor holds up the workers. Writing in it works but may fail with
+        "database is locked" on SQLite when a writer is active: use :meth:`session` to write."""
+        with self._read_sessions.begin() as session:
             yield session
 
     def create_all(self) -> None:

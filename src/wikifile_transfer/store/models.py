@@ -10,7 +10,13 @@ Portability (SQLite, MariaDB/ToolsDB, PostgreSQL) shapes the column types:
   characters in utf8mb4; wiki names (``zh-min-nan.wikipedia``, an API URL of a custom wiki) get 255 as
   well; language codes (``be-x-old``, ``zh-min-nan``, ``roa-tara``) fit 35 (the BCP 47 practical limit);
 * times are stored as naive UTC (:class:`UtcDateTime`), since SQLite and MariaDB keep no zone;
-* structured data (plans, check reports, parameters) is JSON, never queried inside by SQL.
+* structured data (plans, check reports, parameters) is JSON, never queried inside by SQL;
+* on MariaDB every table is utf8mb4 with the *binary* collation ``utf8mb4_bin`` (:data:`MYSQL_TABLE`). The
+  server default ``utf8mb4_general_ci`` compares case-insensitively and treats every 4-byte character as
+  equal (``'😀' = '😁'``), so the unique (domain, username) would merge the MediaWiki accounts "Foo bar" and
+  "Foo Bar" into one user (who would then see the other's history and credentials) and slots of wikis
+  whose names differ in case would be shared. SQLite and PostgreSQL compare exactly already; now all three
+  agree. (``utf8mb4_bin`` still ignores trailing spaces; MediaWiki strips them from titles and names.)
 """
 
 from __future__ import annotations
@@ -56,6 +62,14 @@ NAMING = {
 }
 
 
+MYSQL_TABLE: dict[str, Any] = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+}
+"""Table options for MariaDB/MySQL (ignored elsewhere): see the module docstring for why binary."""
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -98,7 +112,7 @@ class User(Base):
     (``domain='local'``)."""
 
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("domain", "username"),)
+    __table_args__ = (UniqueConstraint("domain", "username"), MYSQL_TABLE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     domain: Mapped[str] = mapped_column(String(WIKI))
@@ -108,7 +122,9 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[dt.datetime | None] = mapped_column()
 
-    credentials: Mapped[list[Credential]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    credentials: Mapped[list[Credential]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class Credential(Base):
@@ -120,7 +136,7 @@ class Credential(Base):
     """
 
     __tablename__ = "credentials"
-    __table_args__ = (UniqueConstraint("user_id", "kind", "wiki"),)
+    __table_args__ = (UniqueConstraint("user_id", "kind", "wiki"), MYSQL_TABLE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -141,7 +157,7 @@ class Batch(Base):
     (``src:Category:Sunsets``); ``options`` the choices that apply to every item (depth, rules, marking)."""
 
     __tablename__ = "batches"
-    __table_args__ = (Index(None, "user_id", "id"),)
+    __table_args__ = (Index(None, "user_id", "id"), MYSQL_TABLE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -159,7 +175,14 @@ class Batch(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column()
     finished_at: Mapped[dt.datetime | None] = mapped_column()
 
-    transfers: Mapped[list[Transfer]] = relationship(back_populates="batch", order_by="Transfer.position")
+    # Deleting a batch deletes its items (the foreign key says ON DELETE CASCADE). Without ``delete`` here
+    # the ORM would instead load every item and set its batch_id to NULL, leaving orphans in the history.
+    transfers: Mapped[list[Transfer]] = relationship(
+        back_populates="batch",
+        order_by="Transfer.position",
+        cascade="save-update, merge, delete",
+        passive_deletes=True,
+    )
 
 
 class Transfer(Base):
@@ -172,15 +195,20 @@ class Transfer(Base):
 
     __tablename__ = "transfers"
     __table_args__ = (
-        # history: a user's transfers newest first (keyset on id), filtered by one column at a time
+        # history (store.history): a user's transfers newest first (keyset on id), filtered by one column
+        # at a time; each equality filter is walked backwards from the cursor on its (…, column, id) index.
         Index(None, "user_id", "id"),
         Index(None, "user_id", "state", "id"),
         Index(None, "user_id", "source_wiki", "id"),
         Index(None, "user_id", "target_wiki", "id"),
-        Index(None, "user_id", "created_at"),
-        Index(None, "batch_id", "position"),
+        # the date range → id range probe: with id in it the probe is index-only on PostgreSQL too
+        # (InnoDB and SQLite add the primary key to every index anyway)
+        Index(None, "user_id", "created_at", "id"),
+        Index(None, "batch_id", "id"),  # history of one batch (a batch has one user)
+        Index(None, "batch_id", "position"),  # a batch's items in order
         # the reconciler: active items whose lease ran out
         Index(None, "state", "lease_until"),
+        MYSQL_TABLE,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -199,7 +227,8 @@ class Transfer(Base):
     outcome: Mapped[str | None] = mapped_column(String(STATE))  # done|already_done|blocked|failed
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)  # left out of the batch by the user
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)  # per item: mark source, article…
-    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # none_as_null: "not planned yet" is SQL NULL (``plan IS NULL`` finds it), not the JSON value null.
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     report: Mapped[list[Any]] = mapped_column(default=list)  # check results: [{id, outcome, key, params}]
     sha1s: Mapped[list[Any]] = mapped_column(default=list)  # the source versions, oldest first
     version_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -228,7 +257,7 @@ class Event(Base):
     a warning. Kept for the history's details view; ``key``/``params`` render in the reader's language."""
 
     __tablename__ = "events"
-    __table_args__ = (Index(None, "transfer_id", "id"), Index(None, "batch_id", "id"))
+    __table_args__ = (Index(None, "transfer_id", "id"), Index(None, "batch_id", "id"), MYSQL_TABLE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -250,6 +279,7 @@ class WikiSlot(Base):
     """
 
     __tablename__ = "wiki_slots"
+    __table_args__ = (MYSQL_TABLE,)
 
     wiki: Mapped[str] = mapped_column(String(WIKI), primary_key=True)
     slot: Mapped[int] = mapped_column(Integer, primary_key=True)

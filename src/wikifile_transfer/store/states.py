@@ -129,6 +129,8 @@ def batch_state_for(states: list[TransferState], outcomes: list[Outcome | None])
         return BatchState.DONE
     if done:
         return BatchState.PARTIAL
-    if blocked == len(states):
+    # "every item that ran was blocked": cancelled items did not run, so they do not make it "failed"
+    ran = sum(1 for s in states if s is not TransferState.CANCELLED)
+    if blocked == ran:
         return BatchState.BLOCKED
     return BatchState.FAILED

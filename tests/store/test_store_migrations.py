@@ -1,0 +1,139 @@
+"""The packaged Alembic migrations: they build exactly the models' schema on every backend, are idempotent,
+safe to run from several processes at once, and work from an installed wheel."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from wikifile_transfer.store import migrate
+from wikifile_transfer.store.db import Database, make_engine
+from wikifile_transfer.store.models import Base, User
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def schema_differences(url: str) -> list[object]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            return list(compare_metadata(context, Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def test_migrated_schema_equals_the_models_and_upgrade_is_idempotent(empty_url: str) -> None:
+    assert migrate.current(empty_url) is None
+    assert migrate.upgrade(empty_url) == migrate.head()
+    assert schema_differences(empty_url) == []
+    assert migrate.is_current(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        before = sorted(inspect(engine).get_table_names())
+        assert set(before) == {*Base.metadata.tables, "alembic_version"}
+        # a second start-up migrates nothing and keeps the data
+        db = Database(engine=engine)
+        with db.session() as s:
+            s.add(User(domain="wikimedia", username="Alice"))
+        assert migrate.upgrade(db) == migrate.head()
+        assert sorted(inspect(engine).get_table_names()) == before
+        with db.session() as s:
+            assert [u.username for u in s.query(User)] == ["Alice"]
+        # and the comparison does see a difference when there is one
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "DROP INDEX ix_transfers_batch_id_id" + (" ON transfers" if db.backend == "mysql" else "")
+            )
+        assert [d[0] for d in schema_differences(empty_url)] == ["add_index"]
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_base_and_back(empty_url: str) -> None:
+    migrate.upgrade(empty_url)
+    assert migrate.downgrade(empty_url, "base") is None
+    engine = make_engine(empty_url)
+    try:
+        assert inspect(engine).get_table_names() == ["alembic_version"]
+    finally:
+        engine.dispose()
+    assert migrate.upgrade(empty_url) == migrate.head()
+    assert schema_differences(empty_url) == []
+
+
+def test_processes_starting_together_migrate_once(empty_url: str, race) -> None:  # noqa: ANN001
+    """The web app and N workers start at once and all call upgrade(): the lock makes them wait for each
+    other instead of failing on "table already exists"."""
+    results = race(3, lambda i, barrier: (barrier.wait(), migrate.upgrade(empty_url, lock_timeout=60))[1])
+    assert results == [migrate.head()] * 3
+    assert schema_differences(empty_url) == []
+
+
+def test_sqlite_foreign_keys_are_on_again_after_a_migration(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'fk.sqlite'}")
+    try:
+        migrate.upgrade(db)
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        db.dispose()
+
+
+def test_unreachable_database_is_a_typed_error() -> None:
+    with pytest.raises(migrate.DatabaseUnavailableError) as caught:
+        migrate.upgrade("postgresql+psycopg://nobody:secret@127.0.0.1:1/none?connect_timeout=2")
+    assert caught.value.key == "wft-error-database-unavailable"
+    assert "secret" not in str(caught.value.params)
+
+
+def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    assert migrate.main(["--url", url, "current"]) == 0
+    assert migrate.main(["--url", url, "upgrade"]) == 0
+    assert migrate.main(["--url", url, "heads"]) == 0
+    out = capsys.readouterr().out.split()
+    assert out == ["None", migrate.head(), migrate.head()]
+    assert migrate.main(["--url", url, "sql"]) == 0
+    assert "CREATE TABLE transfers" in capsys.readouterr().out
+
+
+def test_migrations_work_from_an_installed_wheel(tmp_path: Path) -> None:
+    """Build the wheel, install it into an empty folder, and migrate a database with that copy only."""
+    wheels = tmp_path / "wheels"
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(wheels), str(ROOT)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert build.returncode == 0, build.stderr
+    (wheel,) = wheels.glob("wikifile_transfer-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for needed in ("migrations/env.py", "migrations/script.py.mako", "migrations/versions/0001_initial_schema.py"):
+        assert f"wikifile_transfer/store/{needed}" in names
+    site = tmp_path / "site"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(site), str(wheel)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert install.returncode == 0, install.stderr
+    code = (
+        "import sys; from wikifile_transfer.store import migrate; "
+        "print(migrate.__file__); print(migrate.upgrade(sys.argv[1]))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    run = subprocess.run(
+        [sys.executable, "-c", code, f"sqlite:///{tmp_path / 'wheel.sqlite'}"],
+        capture_output=True, text=True, timeout=120, check=False, env=env, cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr
+    module_file, revision = run.stdout.split()
+    assert Path(module_file).is_relative_to(site)
+    assert revision == migrate.head()
