@@ -95,8 +95,10 @@ def data(db: Database) -> Data:
 
 
 def oracle(data: Data, user_id: int, flt: HistoryFilter) -> list[int]:
+    states = [flt.states] if isinstance(flt.states, str) else flt.states
+
     def matches(r: Row) -> bool:
-        if r.user_id != user_id or (flt.states and r.state not in flt.states):
+        if r.user_id != user_id or (states and r.state not in states):
             return False
         if flt.source_wiki is not None and r.source_wiki != flt.source_wiki:
             return False
@@ -140,6 +142,7 @@ def filters(data: Data) -> list[HistoryFilter]:
         HistoryFilter(states=["failed"]),
         HistoryFilter(states=["done", "blocked", "cancelled"]),
         HistoryFilter(states=["running"]),
+        HistoryFilter(states="failed"),  # one state as a plain string
         HistoryFilter(source_wiki="de.wikipedia"),
         HistoryFilter(target_wiki="hi.wikipedia"),
         HistoryFilter(batch_id=data.batches[0]),
