@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -39,3 +42,27 @@ def test_database_properties_hide_the_password(tmp_path: Path) -> None:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         nested.dispose()
+
+
+def test_opening_a_sqlite_file_another_connection_is_writing_waits_for_it(tmp_path: Path) -> None:
+    """Switching to WAL needs the file to itself and SQLite refuses at once, without busy_timeout, while
+    another connection writes: the first start of the embedded mode (web app and worker opening a new
+    file together) failed with "database is locked". The connection now waits for the writer."""
+    path = tmp_path / "new.sqlite"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE t (x)")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO t VALUES (1)")
+    timer = threading.Timer(0.3, lambda: other.execute("COMMIT"))
+    timer.start()
+    database = Database(f"sqlite:///{path}")
+    try:
+        started = time.monotonic()
+        with database.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 1  # after the writer's commit
+        assert time.monotonic() - started >= 0.2
+    finally:
+        timer.join()
+        database.dispose()
+        other.close()
