@@ -9,7 +9,8 @@ Engine settings that matter in production:
 * SQLite: WAL journal so readers (the web app showing progress) never wait for the writer (a worker),
   ``busy_timeout`` so concurrent writers queue instead of failing with "database is locked", foreign keys
   on (SQLite leaves them off), and ``BEGIN IMMEDIATE`` so a transaction that will write takes the write
-  lock up front (otherwise two read-then-write transactions deadlock and one fails at commit);
+  lock up front (otherwise two read-then-write transactions deadlock and one fails at commit), except in
+  :meth:`Database.read_session`, whose readers must neither wait for nor block the writers;
 * MariaDB: ``pool_pre_ping`` and ``pool_recycle`` below ToolsDB's idle timeout (it closes idle
   connections), utf8mb4 so 4-byte characters in titles survive.
 """
