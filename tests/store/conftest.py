@@ -32,7 +32,9 @@ from sqlalchemy.engine import make_url
 from wikifile_transfer.store.db import Database
 
 MARIADB_URL = os.environ.get("WFT_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
-POSTGRESQL_URL = os.environ.get("WFT_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRESQL_URL = os.environ.get(
+    "WFT_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 BACKENDS = ("sqlite", "mariadb", "postgresql")
 PREFIX = "wft_test_"
 
@@ -61,7 +63,9 @@ class Server:
         if self.name == "mariadb":
             with self.admin.connect() as conn:
                 # The default of most servers (ToolsDB's too): the tables must bring their own collation.
-                conn.exec_driver_sql(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
+                conn.exec_driver_sql(
+                    f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
+                )
             return url.set(database=name).render_as_string(hide_password=False)
         if self.home is None:
             self.home = name
@@ -122,14 +126,19 @@ def _connect(name: str, url: str) -> Server:
         server.admin = engine
         server.drop_leftovers()
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"; reported below
-        server.problem = f"{name} at {make_url(url).render_as_string(hide_password=True)} is not reachable: {exc}"
+        server.problem = (
+            f"{name} at {make_url(url).render_as_string(hide_password=True)} is not reachable: {exc}"
+        )
         print(f"\n[store tests] {server.problem}", file=sys.stderr)
     return server
 
 
 @pytest.fixture(scope="session")
 def servers() -> Iterator[dict[str, Server]]:
-    found = {"mariadb": _connect("mariadb", MARIADB_URL), "postgresql": _connect("postgresql", POSTGRESQL_URL)}
+    found = {
+        "mariadb": _connect("mariadb", MARIADB_URL),
+        "postgresql": _connect("postgresql", POSTGRESQL_URL),
+    }
     yield found
     for server in found.values():
         server.close()

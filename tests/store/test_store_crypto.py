@@ -116,7 +116,9 @@ def test_reencrypt_every_credential_with_the_newest_key(db: Database) -> None:
     with db.session() as s:
         for i in range(7):
             user = get_or_create_user(s, "wikimedia", f"User {i}")
-            save_credential(s, old_box, user.id, "botpassword", "src", account=f"U{i}@bot", secret={"password": f"pw{i}"})
+            save_credential(
+                s, old_box, user.id, "botpassword", "src", account=f"U{i}@bot", secret={"password": f"pw{i}"}
+            )
     rotating = SecretBox([NEW, OLD])
     with db.session() as s:
         assert reencrypt_credentials(s, rotating, batch_size=3) == 7

@@ -4,6 +4,7 @@ safe to run from several processes at once, and work from an installed wheel."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -13,6 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
 
 from wikifile_transfer.store import migrate
 from wikifile_transfer.store.db import Database, make_engine
@@ -70,7 +72,7 @@ def test_downgrade_to_base_and_back(empty_url: str) -> None:
     assert schema_differences(empty_url) == []
 
 
-def test_processes_starting_together_migrate_once(empty_url: str, race) -> None:  # noqa: ANN001
+def test_processes_starting_together_migrate_once(empty_url: str, race) -> None:
     """The web app and N workers start at once and all call upgrade(): the lock makes them wait for each
     other instead of failing on "table already exists"."""
     results = race(3, lambda i, barrier: (barrier.wait(), migrate.upgrade(empty_url, lock_timeout=60))[1])
@@ -110,18 +112,39 @@ def test_migrations_work_from_an_installed_wheel(tmp_path: Path) -> None:
     """Build the wheel, install it into an empty folder, and migrate a database with that copy only."""
     wheels = tmp_path / "wheels"
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(wheels), str(ROOT)],
-        capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "-w",
+            str(wheels),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert build.returncode == 0, build.stderr
     (wheel,) = wheels.glob("wikifile_transfer-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for needed in ("migrations/env.py", "migrations/script.py.mako", "migrations/versions/0001_initial_schema.py"):
+    for needed in (
+        "migrations/env.py",
+        "migrations/script.py.mako",
+        "migrations/versions/0001_initial_schema.py",
+    ):
         assert f"wikifile_transfer/store/{needed}" in names
     site = tmp_path / "site"
     install = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(site), str(wheel)],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert install.returncode == 0, install.stderr
     code = (
@@ -131,9 +154,105 @@ def test_migrations_work_from_an_installed_wheel(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(site)}
     run = subprocess.run(
         [sys.executable, "-c", code, f"sqlite:///{tmp_path / 'wheel.sqlite'}"],
-        capture_output=True, text=True, timeout=120, check=False, env=env, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+        cwd=tmp_path,
     )
     assert run.returncode == 0, run.stderr
     module_file, revision = run.stdout.split()
     assert Path(module_file).is_relative_to(site)
     assert revision == migrate.head()
+
+
+@pytest.mark.parametrize("backend", ["mariadb", "postgresql"])
+def test_a_held_migration_lock_makes_others_wait_then_give_up(empty_url: str) -> None:
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as holder, migrate._lock(holder, 5):
+            with pytest.raises(migrate.MigrationLockedError) as caught:
+                migrate.upgrade(empty_url, lock_timeout=1)
+            assert caught.value.key == "wft-error-migration-locked"
+        assert migrate.upgrade(engine, lock_timeout=5) == migrate.head()  # released: it goes through
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_migration_fails_before_commit_when_rows_point_nowhere(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'broken.sqlite'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            driver.execute("PRAGMA foreign_keys=OFF")
+            driver.execute(
+                "INSERT INTO transfers (user_id, position, source_input, target_wiki, state, excluded, options,"
+                " report, sha1s, version_count, uploaded_count, steps_done, attempts, step_params, bytes_done,"
+                " bytes_total, error_params, created_at, updated_at)"
+                " VALUES (999, 0, 'x', 'c', 'planned', 0, '{}', '[]', '[]', 0, 0, '[]', 0, '[]', 0, 0, '[]',"
+                " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+            driver.execute("PRAGMA foreign_keys=ON")
+    finally:
+        engine.dispose()
+    with pytest.raises(migrate.ForeignKeyCheckError) as caught:
+        migrate.upgrade(url)
+    assert caught.value.params == ("transfers",)
+
+
+def test_autogenerated_revisions_do_not_import_the_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new revision written by `migrate revision --autogenerate` spells UtcDateTime as the plain column
+    type (a revision is frozen history and must not change when the models do)."""
+    scripts = tmp_path / "migrations"
+    shutil.copytree(
+        migrate.script_location(), scripts, ignore=shutil.ignore_patterns("0001_*", "__pycache__")
+    )
+    monkeypatch.setattr(migrate, "script_location", lambda: scripts)
+    assert (
+        migrate.main(
+            [
+                "--url",
+                f"sqlite:///{tmp_path / 'empty.sqlite'}",
+                "revision",
+                "-m",
+                "everything",
+                "--autogenerate",
+            ]
+        )
+        == 0
+    )
+    (written,) = (scripts / "versions").glob("*_everything.py")
+    text = written.read_text()
+    assert 'sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")' in text
+    assert "op.create_table('transfers'" in text and "wikifile_transfer" not in text
+
+
+@pytest.mark.parametrize("backend", ["mariadb"])
+@pytest.mark.parametrize("scheme", ["mysql+pymysql", "mariadb+pymysql"])
+def test_mariadb_tables_are_utf8mb4_binary_whatever_the_server_default(empty_url: str, scheme: str) -> None:
+    """The test database defaults to utf8mb4_general_ci (as servers usually do); the tables bring their own
+    binary collation, with either URL scheme, from the migration and from create_all alike."""
+    url = make_url(empty_url).set(drivername=scheme).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    assert schema_differences(url) == []
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            collations = dict(
+                conn.exec_driver_sql(
+                    "SELECT TABLE_NAME, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+                ).all()
+            )
+            default = conn.exec_driver_sql("SELECT @@collation_database").scalar()
+    finally:
+        engine.dispose()
+    assert default == "utf8mb4_general_ci"
+    assert {name: collations[name] for name in Base.metadata.tables} == dict.fromkeys(
+        Base.metadata.tables, "utf8mb4_bin"
+    )

@@ -34,34 +34,84 @@ def make_user(db: Database, username: str = "Alice", domain: str = "wikimedia") 
 
 def test_round_trip_of_every_model(db: Database) -> None:
     with db.session() as s:
-        user = User(domain="wikimedia", username="Ünïcode 𝔘ser 😀", lang="zh-min-nan", settings={"target": "commons"})
+        user = User(
+            domain="wikimedia", username="Ünïcode 𝔘ser 😀", lang="zh-min-nan", settings={"target": "commons"}
+        )
         s.add(user)
         s.flush()
-        s.add(Credential(user_id=user.id, kind="botpassword", wiki="src", account="Alice@bot", secret=b"\x00\xffsecret"))
-        batch = Batch(user_id=user.id, target_wiki="commons", source_kind="category", source_spec="src:Category:X",
-                      options={"depth": 1}, error_params=["a", 1])
+        s.add(
+            Credential(
+                user_id=user.id, kind="botpassword", wiki="src", account="Alice@bot", secret=b"\x00\xffsecret"
+            )
+        )
+        batch = Batch(
+            user_id=user.id,
+            target_wiki="commons",
+            source_kind="category",
+            source_spec="src:Category:X",
+            options={"depth": 1},
+            error_params=["a", 1],
+        )
         s.add(batch)
         s.flush()
         transfer = Transfer(
-            user_id=user.id, batch_id=batch.id, position=3, source_input="src:File:A.jpg", source_wiki="src",
-            source_title="File:A.jpg", source_url="http://x/wiki/File:A.jpg", target_wiki="commons",
-            requested_title="File:B.jpg", target_title="File:B.jpg", target_url="http://c/wiki/File:B.jpg",
-            state="running", outcome=None, excluded=True, options={"mark_source": True},
+            user_id=user.id,
+            batch_id=batch.id,
+            position=3,
+            source_input="src:File:A.jpg",
+            source_wiki="src",
+            source_title="File:A.jpg",
+            source_url="http://x/wiki/File:A.jpg",
+            target_wiki="commons",
+            requested_title="File:B.jpg",
+            target_title="File:B.jpg",
+            target_url="http://c/wiki/File:B.jpg",
+            state="running",
+            outcome=None,
+            excluded=True,
+            options={"mark_source": True},
             plan={"versions": [{"sha1": "a" * 40, "size": 5_000_000_000}]},
-            report=[{"id": "title-free", "outcome": "pass"}], sha1s=["a" * 40], version_count=2, uploaded_count=1,
-            steps_done=["upload:1"], attempts=2, lease_owner="worker-1", lease_until=WHEN, not_before=WHEN,
-            current_step="upload", step_params=[1, 2], bytes_done=5_000_000_000, bytes_total=6_000_000_000,
-            error_key="wft-error-api", error_params=["x"], started_at=WHEN, finished_at=WHEN,
+            report=[{"id": "title-free", "outcome": "pass"}],
+            sha1s=["a" * 40],
+            version_count=2,
+            uploaded_count=1,
+            steps_done=["upload:1"],
+            attempts=2,
+            lease_owner="worker-1",
+            lease_until=WHEN,
+            not_before=WHEN,
+            current_step="upload",
+            step_params=[1, 2],
+            bytes_done=5_000_000_000,
+            bytes_total=6_000_000_000,
+            error_key="wft-error-api",
+            error_params=["x"],
+            started_at=WHEN,
+            finished_at=WHEN,
         )
         s.add(transfer)
         s.flush()
-        s.add(Event(user_id=user.id, transfer_id=transfer.id, batch_id=batch.id, kind="api_error", key="wft-error-api",
-                    params=["ratelimited", 3], detail="You've exceeded your rate limit", time=WHEN))
+        s.add(
+            Event(
+                user_id=user.id,
+                transfer_id=transfer.id,
+                batch_id=batch.id,
+                kind="api_error",
+                key="wft-error-api",
+                params=["ratelimited", 3],
+                detail="You've exceeded your rate limit",
+                time=WHEN,
+            )
+        )
         s.add(WikiSlot(wiki="commons", slot=2, holder="w1", until=WHEN, pause_until=WHEN))
         ids = (user.id, batch.id, transfer.id)
     with db.session() as s:
         user = s.get_one(User, ids[0])
-        assert (user.username, user.lang, user.settings) == ("Ünïcode 𝔘ser 😀", "zh-min-nan", {"target": "commons"})
+        assert (user.username, user.lang, user.settings) == (
+            "Ünïcode 𝔘ser 😀",
+            "zh-min-nan",
+            {"target": "commons"},
+        )
         assert user.created_at.tzinfo is UTC
         credential = s.scalars(select(Credential)).one()
         assert credential.secret == b"\x00\xffsecret" and credential.account == "Alice@bot"
@@ -75,7 +125,11 @@ def test_round_trip_of_every_model(db: Database) -> None:
         assert transfer.steps_done == ["upload:1"] and transfer.step_params == [1, 2]
         assert [t.id for t in batch.transfers] == [transfer.id] and transfer.batch is batch
         event = s.scalars(select(Event)).one()
-        assert (event.params, event.detail, event.time) == (["ratelimited", 3], "You've exceeded your rate limit", WHEN)
+        assert (event.params, event.detail, event.time) == (
+            ["ratelimited", 3],
+            "You've exceeded your rate limit",
+            WHEN,
+        )
         slot = s.get_one(WikiSlot, ("commons", 2))
         assert (slot.holder, slot.until, slot.pause_until) == ("w1", WHEN, WHEN)
 
@@ -90,12 +144,23 @@ def test_defaults(db: Database) -> None:
         tid = transfer.id
     with db.session() as s:
         transfer = s.get_one(Transfer, tid)
-        assert transfer.state == "planned" and transfer.plan is None and transfer.report == [] and transfer.attempts == 0
+        assert (
+            transfer.state == "planned"
+            and transfer.plan is None
+            and transfer.report == []
+            and transfer.attempts == 0
+        )
         assert before - dt.timedelta(seconds=5) <= transfer.created_at <= dt.datetime.now(UTC)
         assert transfer.updated_at.tzinfo is UTC
 
 
-TITLES = [TITLE_255_BYTES, TITLE_255_CHARS, "File:𝔘nicode 🌅 sunset.jpg", "File:Straße in Köln.jpg", "File:東京.png"]
+TITLES = [
+    TITLE_255_BYTES,
+    TITLE_255_CHARS,
+    "File:𝔘nicode 🌅 sunset.jpg",
+    "File:Straße in Köln.jpg",
+    "File:東京.png",
+]
 
 
 def test_titles_survive_exactly(db: Database) -> None:
@@ -104,8 +169,17 @@ def test_titles_survive_exactly(db: Database) -> None:
     user_id = make_user(db)
     with db.session() as s:
         for title in TITLES:
-            s.add(Transfer(user_id=user_id, source_input=title, source_title=title, target_title=title,
-                           requested_title=title, target_wiki=WIKI_255, source_wiki=WIKI_255))
+            s.add(
+                Transfer(
+                    user_id=user_id,
+                    source_input=title,
+                    source_title=title,
+                    target_title=title,
+                    requested_title=title,
+                    target_wiki=WIKI_255,
+                    source_wiki=WIKI_255,
+                )
+            )
     with db.session() as s:
         rows = s.scalars(select(Transfer).order_by(Transfer.id)).all()
         assert [(t.source_title, t.target_title, t.requested_title, t.source_input) for t in rows] == [
@@ -113,7 +187,12 @@ def test_titles_survive_exactly(db: Database) -> None:
         ]
         assert {t.target_wiki for t in rows} == {WIKI_255}
         # the indexed columns find them again by equality
-        assert s.scalar(select(func.count()).where(Transfer.user_id == user_id, Transfer.source_wiki == WIKI_255)) == 5
+        assert (
+            s.scalar(
+                select(func.count()).where(Transfer.user_id == user_id, Transfer.source_wiki == WIKI_255)
+            )
+            == 5
+        )
 
 
 def test_language_codes(db: Database) -> None:
@@ -138,10 +217,20 @@ def test_wiki_names_of_255_characters_in_every_indexed_place(db: Database) -> No
 
 def test_json_columns(db: Database) -> None:
     user_id = make_user(db)
-    value = {"text": "{{Information|description=𝔘 🌅}}", "n": 1.5, "big": 2**53, "ok": True, "none": None,
-             "nested": [{"a": []}, "ß"]}
+    value = {
+        "text": "{{Information|description=𝔘 🌅}}",
+        "n": 1.5,
+        "big": 2**53,
+        "ok": True,
+        "none": None,
+        "nested": [{"a": []}, "ß"],
+    }
     with db.session() as s:
-        s.add(Transfer(user_id=user_id, source_input="a", target_wiki="c", plan=value, report=[value], options={}))
+        s.add(
+            Transfer(
+                user_id=user_id, source_input="a", target_wiki="c", plan=value, report=[value], options={}
+            )
+        )
         s.add(Transfer(user_id=user_id, source_input="b", target_wiki="c", plan=None))
     with db.session() as s:
         rows = s.scalars(select(Transfer).order_by(Transfer.id)).all()
@@ -155,20 +244,27 @@ def test_aware_utc_datetimes_with_microseconds(db: Database) -> None:
     local = dt.datetime(2026, 1, 31, 23, 59, 59, 999999, tzinfo=india)
     user_id = make_user(db)
     with db.session() as s:
-        s.add(Transfer(user_id=user_id, source_input="a", target_wiki="c", lease_until=local, created_at=local))
+        s.add(
+            Transfer(user_id=user_id, source_input="a", target_wiki="c", lease_until=local, created_at=local)
+        )
     with db.session() as s:
         t = s.scalars(select(Transfer)).one()
         assert t.lease_until == local and t.lease_until.tzinfo is UTC
         assert t.lease_until.microsecond == 999999 and t.lease_until.hour == 18
         # comparisons in SQL use the same instant
-        assert s.scalar(select(func.count()).where(Transfer.lease_until > local - dt.timedelta(microseconds=1))) == 1
+        assert (
+            s.scalar(select(func.count()).where(Transfer.lease_until > local - dt.timedelta(microseconds=1)))
+            == 1
+        )
         assert s.scalar(select(func.count()).where(Transfer.lease_until > local)) == 0
 
 
 def test_naive_datetimes_are_refused(db: Database) -> None:
     user_id = make_user(db)
     with pytest.raises(StatementError, match="naive datetime"), db.session() as s:
-        s.add(Transfer(user_id=user_id, source_input="a", target_wiki="c", lease_until=dt.datetime(2026, 1, 1)))
+        s.add(
+            Transfer(user_id=user_id, source_input="a", target_wiki="c", lease_until=dt.datetime(2026, 1, 1))
+        )
         s.flush()
     assert count(db, Transfer) == 0
 
@@ -182,8 +278,10 @@ def _populate(db: Database) -> tuple[int, int, int]:
         batch = Batch(user_id=user.id, target_wiki="commons", source_kind="urls")
         s.add(batch)
         s.flush()
-        items = [Transfer(user_id=user.id, batch_id=batch.id, position=i, source_input=f"x{i}", target_wiki="c")
-                 for i in range(3)]
+        items = [
+            Transfer(user_id=user.id, batch_id=batch.id, position=i, source_input=f"x{i}", target_wiki="c")
+            for i in range(3)
+        ]
         single = Transfer(user_id=user.id, source_input="single", target_wiki="c")
         bobs = Transfer(user_id=other.id, source_input="bob", target_wiki="c")
         s.add_all([*items, single, bobs])
@@ -246,7 +344,13 @@ def test_unique_credential_per_user_kind_and_wiki(db: Database) -> None:
 
 def test_unique_wiki_slot(db: Database) -> None:
     with db.session() as s:
-        s.add_all([WikiSlot(wiki="commons", slot=0), WikiSlot(wiki="commons", slot=1), WikiSlot(wiki="Commons", slot=0)])
+        s.add_all(
+            [
+                WikiSlot(wiki="commons", slot=0),
+                WikiSlot(wiki="commons", slot=1),
+                WikiSlot(wiki="Commons", slot=0),
+            ]
+        )
     with pytest.raises(IntegrityError), db.session() as s:
         s.add(WikiSlot(wiki="commons", slot=0))
 

@@ -35,14 +35,20 @@ def new_user(db: Database, name: str = "Alice") -> int:
 
 def new_transfer(db: Database, user_id: int, state: str = "queued", **fields: Any) -> int:
     with db.session() as s:
-        t = Transfer(user_id=user_id, source_input="src:File:A.jpg", target_wiki="commons", state=state, **fields)
+        t = Transfer(
+            user_id=user_id, source_input="src:File:A.jpg", target_wiki="commons", state=state, **fields
+        )
         s.add(t)
         s.flush()
         return t.id
 
 
-def racing(db: Database, work: Callable[[Any, int], Any], first_read: Callable[[Any], Any] | None = None,
-           hold: float = 0.05) -> Callable[[int, threading.Barrier], Any]:
+def racing(
+    db: Database,
+    work: Callable[[Any, int], Any],
+    first_read: Callable[[Any], Any] | None = None,
+    hold: float = 0.05,
+) -> Callable[[int, threading.Barrier], Any]:
     """A racer for ``race``: one transaction per thread that reads (servers), waits for the others, does
     ``work(session, i)`` and keeps its transaction (and locks) a moment before committing."""
 
@@ -75,10 +81,16 @@ def test_get_or_create_user(db: Database) -> None:
         repo.get_or_create_user(s, "wikimedia", "x" * 256)
 
 
-def test_first_sign_ins_racing_create_one_user(db: Database, race) -> None:  # noqa: ANN001
+def test_first_sign_ins_racing_create_one_user(db: Database, race) -> None:
     query = select(func.count()).select_from(User)
-    ids = race(4, racing(db, lambda s, i: repo.get_or_create_user(s, "wikimedia", "New 𝔘ser").id,
-                         first_read=lambda s: s.scalar(query)))
+    ids = race(
+        4,
+        racing(
+            db,
+            lambda s, i: repo.get_or_create_user(s, "wikimedia", "New 𝔘ser").id,
+            first_read=lambda s: s.scalar(query),
+        ),
+    )
     assert len(set(ids)) == 1
     with db.session() as s:
         assert s.scalar(query) == 1
@@ -105,9 +117,12 @@ def test_save_replace_load_delete_credential(db: Database) -> None:
     with db.session() as s:
         repo.save_credential(s, BOX, user, "oauth2", "*", account="Alice", secret={"access_token": "a1"})
     with db.session() as s:
-        repo.save_credential(s, BOX, user, "oauth2", "*", account="Alice", secret={"access_token": "a2"},
-                             expires_at=expires)
-        repo.save_credential(s, BOX, user, "botpassword", "src", account="Alice@bot", secret={"password": "p"})
+        repo.save_credential(
+            s, BOX, user, "oauth2", "*", account="Alice", secret={"access_token": "a2"}, expires_at=expires
+        )
+        repo.save_credential(
+            s, BOX, user, "botpassword", "src", account="Alice@bot", secret={"password": "p"}
+        )
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Credential)) == 2
         loaded = repo.load_credential(s, BOX, user, "oauth2", "*")
@@ -120,12 +135,21 @@ def test_save_replace_load_delete_credential(db: Database) -> None:
         assert repo.load_credential(s, BOX, user, "oauth2", "*") is None
 
 
-def test_credential_saved_twice_at_once_is_one_row(db: Database, race) -> None:  # noqa: ANN001
+def test_credential_saved_twice_at_once_is_one_row(db: Database, race) -> None:
     user = new_user(db)
     query = select(func.count()).select_from(Credential)
-    race(3, racing(db, lambda s, i: repo.save_credential(
-        s, BOX, user, "oauth2", "*", account="Alice", secret={"access_token": f"t{i}"}).id,
-        first_read=lambda s: s.scalar(query)))
+    race(
+        3,
+        racing(
+            db,
+            lambda s, i: (
+                repo.save_credential(
+                    s, BOX, user, "oauth2", "*", account="Alice", secret={"access_token": f"t{i}"}
+                ).id
+            ),
+            first_read=lambda s: s.scalar(query),
+        ),
+    )
     with db.session() as s:
         assert s.scalar(query) == 1
         loaded = repo.load_credential(s, BOX, user, "oauth2", "*")
@@ -176,12 +200,18 @@ def test_claim_waits_for_not_before_and_renew_fails_once_cancelled(db: Database)
         assert not repo.renew(s, running, "w2", 30, now=NOW)  # the worker stops at the next step
 
 
-def test_two_claimers_racing_exactly_one_wins(db: Database, race) -> None:  # noqa: ANN001
+def test_two_claimers_racing_exactly_one_wins(db: Database, race) -> None:
     user = new_user(db)
     for _ in range(3):
         tid = new_transfer(db, user)
-        won = race(4, racing(db, lambda s, i, tid=tid: repo.claim(s, tid, f"worker-{i}", 60),
-                             first_read=lambda s, tid=tid: s.get(Transfer, tid)))
+        won = race(
+            4,
+            racing(
+                db,
+                lambda s, i, tid=tid: repo.claim(s, tid, f"worker-{i}", 60),
+                first_read=lambda s, tid=tid: s.get(Transfer, tid),
+            ),
+        )
         assert sorted(won) == [False, False, False, True]
         with db.session() as s:
             assert s.get_one(Transfer, tid).lease_owner == f"worker-{won.index(True)}"
@@ -190,7 +220,9 @@ def test_two_claimers_racing_exactly_one_wins(db: Database, race) -> None:  # no
 def test_expired_leases_and_unclaimed_items_for_the_reconciler(db: Database) -> None:
     user = new_user(db)
     old = NOW - dt.timedelta(hours=1)
-    expired = new_transfer(db, user, state="running", lease_owner="dead", lease_until=NOW - dt.timedelta(seconds=1))
+    expired = new_transfer(
+        db, user, state="running", lease_owner="dead", lease_until=NOW - dt.timedelta(seconds=1)
+    )
     new_transfer(db, user, state="running", lease_owner="alive", lease_until=NOW + dt.timedelta(seconds=30))
     new_transfer(db, user, state="done", lease_owner="gone", lease_until=NOW - dt.timedelta(hours=1))
     lost = new_transfer(db, user, state="queued", updated_at=old)
@@ -235,14 +267,23 @@ def test_pause_wiki(db: Database) -> None:
         assert repo.acquire_slot(s, "commons", 4, "w1", 30, now=until) == 0
 
 
-def test_the_cap_holds_with_concurrent_acquirers(db: Database, race) -> None:  # noqa: ANN001
+def test_the_cap_holds_with_concurrent_acquirers(db: Database, race) -> None:
     """Six workers want the same new wiki at once (its slot rows do not exist yet): two get a slot."""
-    got = race(6, racing(db, lambda s, i: repo.acquire_slot(s, "fresh.wiki", 2, f"worker-{i}", 60),
-                         first_read=lambda s: s.scalar(select(func.count()).select_from(WikiSlot))))
+    got = race(
+        6,
+        racing(
+            db,
+            lambda s, i: repo.acquire_slot(s, "fresh.wiki", 2, f"worker-{i}", 60),
+            first_read=lambda s: s.scalar(select(func.count()).select_from(WikiSlot)),
+        ),
+    )
     assert sorted(g for g in got if g is not None) == [0, 1]
     with db.session() as s:
         rows = s.execute(select(WikiSlot.slot, WikiSlot.holder).where(WikiSlot.wiki == "fresh.wiki")).all()
-    assert {slot: holder for slot, holder in rows} == {0: f"worker-{got.index(0)}", 1: f"worker-{got.index(1)}"}
+    assert {slot: holder for slot, holder in rows} == {
+        0: f"worker-{got.index(0)}",
+        1: f"worker-{got.index(1)}",
+    }
 
 
 # --- events and state changes -------------------------------------------------------------------------
@@ -257,8 +298,12 @@ def test_events_per_transfer_and_batch_oldest_first_and_per_user(db: Database) -
         t = Transfer(user_id=alice, batch_id=batch.id, source_input="x", target_wiki="commons")
         s.add(t)
         s.flush()
-        e1 = repo.add_event(s, user_id=alice, batch_id=batch.id, kind="info", key="wft-event-state", params=["a", 1])
-        e2 = repo.transfer_event(s, t, "api_error", "wft-error-api", ["ratelimited", None], detail="slow down")
+        e1 = repo.add_event(
+            s, user_id=alice, batch_id=batch.id, kind="info", key="wft-event-state", params=["a", 1]
+        )
+        e2 = repo.transfer_event(
+            s, t, "api_error", "wft-error-api", ["ratelimited", None], detail="slow down"
+        )
         e3 = repo.transfer_event(s, t, "step", "wft-step-page-text")
         ids = (batch.id, t.id, e1.id, e2.id, e3.id)
     batch_id, tid, e1_id, e2_id, e3_id = ids
@@ -283,7 +328,11 @@ def test_move_sets_fields_timestamps_and_records_an_event(db: Database) -> None:
         repo.move(s, t, "ready", now=NOW, report=[{"id": "x", "outcome": "pass"}])
         repo.move(s, t, "queued", now=NOW)
         repo.move(s, t, "running", now=NOW + dt.timedelta(seconds=1), current_step="download")
-        assert t.state == "running" and t.started_at == NOW + dt.timedelta(seconds=1) and t.current_step == "download"
+        assert (
+            t.state == "running"
+            and t.started_at == NOW + dt.timedelta(seconds=1)
+            and t.current_step == "download"
+        )
         repo.move(s, t, "retry_wait", not_before=NOW + dt.timedelta(minutes=1))
         repo.move(s, t, "running", now=NOW + dt.timedelta(minutes=1))
         repo.move(s, t, "done", now=NOW + dt.timedelta(minutes=2), outcome="done", detail="all versions")
@@ -332,7 +381,7 @@ def test_move_checks_the_state_in_the_database_not_the_one_in_memory(db: Databas
     assert caught.value.params == ("cancelled", "done")
 
 
-def test_cancel_and_finish_racing_exactly_one_wins(db: Database, race) -> None:  # noqa: ANN001
+def test_cancel_and_finish_racing_exactly_one_wins(db: Database, race) -> None:
     user = new_user(db)
     tid = new_transfer(db, user, state="running")
     targets = ["cancelled", "done"]

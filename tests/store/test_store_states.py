@@ -20,12 +20,30 @@ from wikifile_transfer.store.states import (
 
 T = TransferState
 ALLOWED = {
-    (T.PLANNED, T.CHECKED), (T.PLANNED, T.BLOCKED), (T.PLANNED, T.READY), (T.PLANNED, T.QUEUED),
-    (T.PLANNED, T.FAILED), (T.CHECKED, T.BLOCKED), (T.CHECKED, T.READY), (T.BLOCKED, T.QUEUED),
-    (T.BLOCKED, T.READY), (T.BLOCKED, T.PLANNED), (T.READY, T.QUEUED), (T.READY, T.BLOCKED),
-    (T.READY, T.PLANNED), (T.QUEUED, T.RUNNING), (T.QUEUED, T.QUEUED), (T.RUNNING, T.DONE),
-    (T.RUNNING, T.FAILED), (T.RUNNING, T.BLOCKED), (T.RUNNING, T.RETRY_WAIT), (T.RUNNING, T.QUEUED),
-    (T.RETRY_WAIT, T.QUEUED), (T.RETRY_WAIT, T.RUNNING), (T.DONE, T.QUEUED), (T.FAILED, T.QUEUED),
+    (T.PLANNED, T.CHECKED),
+    (T.PLANNED, T.BLOCKED),
+    (T.PLANNED, T.READY),
+    (T.PLANNED, T.QUEUED),
+    (T.PLANNED, T.FAILED),
+    (T.CHECKED, T.BLOCKED),
+    (T.CHECKED, T.READY),
+    (T.BLOCKED, T.QUEUED),
+    (T.BLOCKED, T.READY),
+    (T.BLOCKED, T.PLANNED),
+    (T.READY, T.QUEUED),
+    (T.READY, T.BLOCKED),
+    (T.READY, T.PLANNED),
+    (T.QUEUED, T.RUNNING),
+    (T.QUEUED, T.QUEUED),
+    (T.RUNNING, T.DONE),
+    (T.RUNNING, T.FAILED),
+    (T.RUNNING, T.BLOCKED),
+    (T.RUNNING, T.RETRY_WAIT),
+    (T.RUNNING, T.QUEUED),
+    (T.RETRY_WAIT, T.QUEUED),
+    (T.RETRY_WAIT, T.RUNNING),
+    (T.DONE, T.QUEUED),
+    (T.FAILED, T.QUEUED),
     (T.CANCELLED, T.QUEUED),
 } | {(s, T.CANCELLED) for s in T if s not in FINISHED}
 
@@ -66,8 +84,8 @@ def test_allowed_moves_pass_and_retries_go_back_to_the_queue() -> None:
 
 
 def test_state_sets() -> None:
-    assert FINISHED == {T.DONE, T.FAILED, T.CANCELLED}
-    assert ACTIVE == {T.QUEUED, T.RUNNING, T.RETRY_WAIT}
+    assert {T.DONE, T.FAILED, T.CANCELLED} == FINISHED
+    assert {T.QUEUED, T.RUNNING, T.RETRY_WAIT} == ACTIVE
     assert all(allowed(s, T.CANCELLED) for s in T if s not in FINISHED)
 
 

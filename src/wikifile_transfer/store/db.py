@@ -9,7 +9,8 @@ Engine settings that matter in production:
 * SQLite: WAL journal so readers (the web app showing progress) never wait for the writer (a worker),
   ``busy_timeout`` so concurrent writers queue instead of failing with "database is locked", foreign keys
   on (SQLite leaves them off), and ``BEGIN IMMEDIATE`` so a transaction that will write takes the write
-  lock up front (otherwise two read-then-write transactions deadlock and one fails at commit);
+  lock up front (otherwise two read-then-write transactions deadlock and one fails at commit), except in
+  :meth:`Database.read_session`, whose readers must neither wait for nor block the writers;
 * MariaDB: ``pool_pre_ping`` and ``pool_recycle`` below ToolsDB's idle timeout (it closes idle
   connections), utf8mb4 so 4-byte characters in titles survive.
 """
@@ -17,6 +18,8 @@ Engine settings that matter in production:
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,11 +60,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # the only one, and can be IMMEDIATE.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    _enable_wal(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switch the file to WAL, waiting for other connections when they hold it.
+
+    Why a loop: the switch needs the database to itself, and when another connection is inside a write
+    transaction SQLite answers "database is locked" at once instead of waiting for busy_timeout. That is
+    exactly the embedded mode's first start, where the web app and the worker open a new database file
+    together and one of them is already migrating it."""
+    deadline = time.monotonic() + SQLITE_BUSY_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL").fetchall()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 READ_ONLY = "wft_read_only"

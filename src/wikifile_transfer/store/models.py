@@ -63,9 +63,9 @@ NAMING = {
 
 
 MYSQL_TABLE: dict[str, Any] = {
-    "mysql_engine": "InnoDB",
-    "mysql_charset": "utf8mb4",
-    "mysql_collate": "utf8mb4_bin",
+    f"{prefix}_{option}": value
+    for prefix in ("mysql", "mariadb")  # mariadb+pymysql:// URLs read only the mariadb_ ones
+    for option, value in (("engine", "InnoDB"), ("charset", "utf8mb4"), ("collate", "utf8mb4_bin"))
 }
 """Table options for MariaDB/MySQL (ignored elsewhere): see the module docstring for why binary."""
 

@@ -9,10 +9,19 @@ things), explicit String lengths, explicit constraint names (op.f), and no serve
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
+
+# utf8mb4 with the binary collation on MariaDB/MySQL (see store.models.MYSQL_TABLE), under both prefixes:
+# mariadb+pymysql:// URLs read only the mariadb_ ones.
+MYSQL_TABLE: dict[str, Any] = {
+    f"{prefix}_{option}": value
+    for prefix in ("mysql", "mariadb")
+    for option, value in (("engine", "InnoDB"), ("charset", "utf8mb4"), ("collate", "utf8mb4_bin"))
+}
 
 revision: str = "0001"
 down_revision: str | Sequence[str] | None = None
@@ -40,9 +49,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("domain", "username", name=op.f("uq_users_domain_username")),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **MYSQL_TABLE,
     )
     op.create_table(
         "wiki_slots",
@@ -58,9 +65,7 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.PrimaryKeyConstraint("wiki", "slot", name=op.f("pk_wiki_slots")),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **MYSQL_TABLE,
     )
     op.create_table(
         "batches",
@@ -97,9 +102,7 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_batches_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_batches")),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **MYSQL_TABLE,
     )
     with op.batch_alter_table("batches", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_batches_user_id_id"), ["user_id", "id"], unique=False)
@@ -130,9 +133,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_credentials")),
         sa.UniqueConstraint("user_id", "kind", "wiki", name=op.f("uq_credentials_user_id_kind_wiki")),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **MYSQL_TABLE,
     )
     op.create_table(
         "transfers",
@@ -199,9 +200,7 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_transfers_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_transfers")),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **MYSQL_TABLE,
     )
     with op.batch_alter_table("transfers", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_transfers_batch_id_id"), ["batch_id", "id"], unique=False)
@@ -251,9 +250,7 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_events_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **MYSQL_TABLE,
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_events_batch_id_id"), ["batch_id", "id"], unique=False)
