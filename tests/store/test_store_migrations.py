@@ -190,10 +190,10 @@ def test_sqlite_migration_fails_before_commit_when_rows_point_nowhere(tmp_path: 
             assert driver is not None
             driver.execute("PRAGMA foreign_keys=OFF")
             driver.execute(
-                "INSERT INTO transfers (user_id, position, source_input, target_wiki, state, excluded, options,"
+                "INSERT INTO transfers (user_id, position, source_input, target_wiki, state, excluded, cancel_requested, options,"
                 " report, sha1s, version_count, uploaded_count, steps_done, attempts, step_params, bytes_done,"
                 " bytes_total, error_params, created_at, updated_at)"
-                " VALUES (999, 0, 'x', 'c', 'planned', 0, '{}', '[]', '[]', 0, 0, '[]', 0, '[]', 0, 0, '[]',"
+                " VALUES (999, 0, 'x', 'c', 'planned', 0, 0, '{}', '[]', '[]', 0, 0, '[]', 0, '[]', 0, 0, '[]',"
                 " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
             )
             driver.execute("PRAGMA foreign_keys=ON")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from wikifile_transfer import __version__
-from wikifile_transfer.cli import convert
+from wikifile_transfer.cli import batch, convert
 from wikifile_transfer.cli.factory import make_service
 from wikifile_transfer.cli.progress import ProgressBars
 from wikifile_transfer.config import Config, load_config
@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a rule page on a wiki, e.g. commons:Extension:FileImporter/Data/x",
     )
     convert.add_parser(commands)
+    batch.add_parsers(commands)
     return parser
 
 
@@ -216,6 +217,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_ERROR
         except OSError as error:
             problem = msg("wft-error-read-file", args.file, error.strerror or str(error), lang=lang)
+            sys.stderr.write(msg("wft-cli-error", problem, lang=lang) + "\n")
+            return EXIT_ERROR
+    runners = {
+        "batch": batch.run_batch,
+        "retry": batch.run_retry,
+        "history": batch.run_history,
+        "worker": batch.run_worker,
+    }
+    if args.command in runners:
+        try:
+            return runners[args.command](args, config, lang)
+        except WftError as error:
+            sys.stderr.write(msg("wft-cli-error", msg(error.key, *error.params, lang=lang), lang=lang) + "\n")
+            return EXIT_ERROR
+        except OSError as error:
+            problem = msg(
+                "wft-error-read-file",
+                getattr(error, "filename", "") or "",
+                error.strerror or str(error),
+                lang=lang,
+            )
             sys.stderr.write(msg("wft-cli-error", problem, lang=lang) + "\n")
             return EXIT_ERROR
     return EXIT_ERROR  # pragma: no cover - argparse rejects unknown commands

@@ -157,7 +157,7 @@ class Batch(Base):
     (``src:Category:Sunsets``); ``options`` the choices that apply to every item (depth, rules, marking)."""
 
     __tablename__ = "batches"
-    __table_args__ = (Index(None, "user_id", "id"), MYSQL_TABLE)
+    __table_args__ = (Index(None, "user_id", "id"), Index(None, "user_id", "fingerprint"), MYSQL_TABLE)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -167,6 +167,7 @@ class Batch(Base):
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)
     state: Mapped[str] = mapped_column(String(STATE), default=BatchState.EXPANDING.value)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))  # the same command → the same batch
     item_count: Mapped[int] = mapped_column(Integer, default=0)
     error_key: Mapped[str | None] = mapped_column(String(KEY))  # expansion failed (missing category…)
     error_params: Mapped[list[Any]] = mapped_column(default=list)
@@ -226,6 +227,7 @@ class Transfer(Base):
     state: Mapped[str] = mapped_column(String(STATE), default=TransferState.PLANNED.value)
     outcome: Mapped[str | None] = mapped_column(String(STATE))  # done|already_done|blocked|failed
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)  # left out of the batch by the user
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)  # stop at the next step
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)  # per item: mark source, article…
     # none_as_null: "not planned yet" is SQL NULL (``plan IS NULL`` finds it), not the JSON value null.
     plan: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))

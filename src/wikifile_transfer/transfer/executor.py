@@ -13,6 +13,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -80,6 +81,14 @@ class ExecutorSettings:
     temp_dir: Path | None = None
     chunk_size: int = 5 * 1024 * 1024
     max_download_bytes: int = 5 * 1024**3
+    space: SpaceBudget | None = None  # shared temp-space budget (workers); None: no budget
+
+
+class SpaceBudget(Protocol):
+    """Holds temp-disk space for one downloaded version while it exists (jobs/tempspace.py): concurrent
+    transfers wait for each other instead of filling the disk."""
+
+    def reserve(self, nbytes: int, *, timeout: float = ...) -> AbstractContextManager[None]: ...
 
 
 @dataclass
@@ -140,6 +149,14 @@ class Executor:
     ) -> None:
         total = len(plan.source.versions)
         self.listener.step("wft-step-download", str(index + 1), str(total))
+        space = self.settings.space
+        with space.reserve(version.size) if space is not None else nullcontext():
+            self._download_and_upload(plan, index, version, workdir, state)
+
+    def _download_and_upload(
+        self, plan: TransferPlan, index: int, version: FileVersion, workdir: Path, state: TargetState
+    ) -> None:
+        total = len(plan.source.versions)
         limit = min(self.settings.max_download_bytes, self.target_wiki.siteinfo().max_upload_size or 1 << 62)
         downloaded = download(
             self.source_wiki.api.http,

@@ -106,15 +106,23 @@ def build_plan(
 
 
 def shared_repository_wikis(wiki: Wiki, registry: WikiRegistry) -> list[Wiki]:
-    """The wikis whose files ``wiki`` shows as its own (Commons for a Wikipedia)."""
-    response = wiki.api.get({"action": "query", "meta": "filerepoinfo", "friprop": "name|local|scriptDirUrl"})
-    wikis = []
-    for repo in response.get("query", {}).get("repos", []):
-        script = repo.get("scriptDirUrl")
-        if repo.get("local") or not script:
-            continue
-        wikis.append(registry.get(str(script).rstrip("/") + "/api.php"))
-    return wikis
+    """The wikis whose files ``wiki`` shows as its own (Commons for a Wikipedia).
+
+    Asked once per Wiki object (a wiki's file repositories change with its configuration only): a batch
+    of a thousand files must not ask a thousand times."""
+    apis = wiki.shared_repository_apis
+    if apis is None:
+        response = wiki.api.get(
+            {"action": "query", "meta": "filerepoinfo", "friprop": "name|local|scriptDirUrl"}
+        )
+        apis = []
+        for repo in response.get("query", {}).get("repos", []):
+            script = repo.get("scriptDirUrl")
+            if repo.get("local") or not script:
+                continue
+            apis.append(str(script).rstrip("/") + "/api.php")
+        wiki.shared_repository_apis = apis
+    return [registry.get(api) for api in apis]
 
 
 def gather_context(

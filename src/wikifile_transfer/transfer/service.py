@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wikifile_transfer.errors import WftError
-from wikifile_transfer.transfer.checks import run_checks
+from wikifile_transfer.transfer.checks import CheckContext, run_checks
 from wikifile_transfer.transfer.describe import load_rules_page, rules_for
 from wikifile_transfer.transfer.executor import Executor, ExecutorSettings, Listener, NullListener
 from wikifile_transfer.transfer.followups import plan_follow_ups
@@ -27,6 +27,7 @@ from wikifile_transfer.transfer.model import (
 from wikifile_transfer.transfer.planner import build_plan, current_user, gather_context
 from wikifile_transfer.transfer.source import fetch_source
 from wikifile_transfer.wiki.registry import WikiRegistry
+from wikifile_transfer.wiki.site import Wiki
 from wikifile_transfer.wikitext.rules.rulepage import RulePageCache
 
 
@@ -94,16 +95,43 @@ class TransferService:
         return outcome
 
     def _run(self, outcome: TransferOutcome, opts: TransferOptions, listener: Listener) -> None:
-        source_wiki, source_title = self.registry.resolve_source(outcome.source_text)
-        target_wiki = self.registry.get(outcome.target)
-        listener.step("wft-step-read-source", source_title)
-        outcome.source = fetch_source(source_wiki, source_title)
+        listener.step("wft-step-read-source", outcome.source_text)
+        plan = self.plan(outcome.source_text, outcome.target, opts)
+        outcome.source = plan.source
+        outcome.plan = plan
+        target_wiki = self.registry.get(plan.target_wiki)
+        outcome.target_url = target_wiki.page_url(plan.target_title)
+        listener.step("wft-step-check", plan.target_title)
+        outcome.report = self.check(plan, opts)
+        if outcome.report.blocked:
+            outcome.status = Status.BLOCKED
+            return
+        if opts.dry_run:
+            outcome.status = Status.PLANNED
+            return
+        outcome.result = self.execute(plan, listener)
+        outcome.status = outcome.result.status
+        outcome.target_url = outcome.result.target_url
+
+    # --- the three parts, also used one by one by the batch workers (jobs/) --------------------------
+
+    def plan(self, source_text: str, target: str, opts: TransferOptions) -> TransferPlan:
+        """Resolve the source, read it, and plan the target page with the rules for the wiki pair."""
+        source_wiki, source_title = self.registry.resolve_source(source_text)
+        target_wiki = self.registry.get(target)
+        source = fetch_source(source_wiki, source_title)
+        return self.plan_for(source, source_wiki, target_wiki, opts)
+
+    def plan_for(
+        self, source: SourceFile, source_wiki: Wiki, target_wiki: Wiki, opts: TransferOptions
+    ) -> TransferPlan:
+        """The plan of an already-read source (the batch reader reads many sources in few requests)."""
         user = current_user(target_wiki)
         import_history = user is not None and "importupload" in user.rights
         page = load_rules_page(self.registry, opts.rules_page, self.rule_pages) if opts.rules_page else None
         rules = rules_for(source_wiki.name, target_wiki.name, opts.rules_file, page)
-        plan = build_plan(
-            outcome.source,
+        return build_plan(
+            source,
             source_wiki,
             target_wiki,
             title=opts.title,
@@ -111,21 +139,31 @@ class TransferService:
             rules=rules,
             wikidata=self.registry.wikidata_for(source_wiki, target_wiki),
         )
-        outcome.plan = plan
-        outcome.target_url = target_wiki.page_url(plan.target_title)
-        listener.step("wft-step-check", plan.target_title)
-        context = gather_context(plan, target_wiki, self.registry, user=user)
-        outcome.report = run_checks(context)
-        if outcome.report.blocked:
-            outcome.status = Status.BLOCKED
-            return
+
+    def check(self, plan: TransferPlan, opts: TransferOptions) -> CheckReport:
+        """Every check against the target as it is now; when nothing blocks, the follow-up edits are planned
+        (an article missing or changed since its preview raises here, before any byte moves)."""
+        target_wiki = self.registry.get(plan.target_wiki)
+        user = current_user(target_wiki)
+        return self.check_with(gather_context(plan, target_wiki, self.registry, user=user), opts)
+
+    def check_with(self, context: CheckContext, opts: TransferOptions) -> CheckReport:
+        """:meth:`check` with the lookups already made (the batch dry run gathers many at once)."""
+        report = run_checks(context)
+        if not report.blocked:
+            self.plan_follow_ups(context.plan, opts)
+        return report
+
+    def plan_follow_ups(self, plan: TransferPlan, opts: TransferOptions) -> None:
+        source_wiki = self.registry.get(plan.source.wiki_name)
+        target_wiki = self.registry.get(plan.target_wiki)
         plan_follow_ups(
             plan, source_wiki, target_wiki, self.registry, mark_source=opts.mark_source, use_in=opts.use_in
         )
-        if opts.dry_run:
-            outcome.status = Status.PLANNED
-            return
-        executor = Executor(source_wiki, target_wiki, self.settings, listener)
-        outcome.result = executor.run(plan)
-        outcome.status = outcome.result.status
-        outcome.target_url = outcome.result.target_url
+
+    def execute(self, plan: TransferPlan, listener: Listener | None = None) -> TransferResult:
+        """The idempotent steps on the target (versions, page text, follow-ups)."""
+        source_wiki = self.registry.get(plan.source.wiki_name)
+        target_wiki = self.registry.get(plan.target_wiki)
+        executor = Executor(source_wiki, target_wiki, self.settings, listener or NullListener())
+        return executor.run(plan)

@@ -7,6 +7,8 @@ was named in the configuration, found by its Wikimedia name or discovered from a
 
 from __future__ import annotations
 
+import threading
+
 from wikifile_transfer.errors import NotLoggedInError
 from wikifile_transfer.wiki.api import ApiClient
 from wikifile_transfer.wiki.siteinfo import SiteInfo, fetch_siteinfo
@@ -28,6 +30,9 @@ class Wiki:
         self.api = api
         self.credentials = credentials
         self._siteinfo = siteinfo
+        self._login_lock = threading.Lock()
+        # API URLs of the wikis whose files this wiki shows as its own (planner.shared_repository_wikis)
+        self.shared_repository_apis: list[str] | None = None
 
     def __repr__(self) -> str:
         login = "with account" if self.credentials else "anonymous"
@@ -58,8 +63,13 @@ class Wiki:
             return
         if self.credentials is None:
             raise NotLoggedInError(self.name, detail="no username/password configured for this wiki")
-        username, password = self.credentials
-        self.api.login(username, password)
+        # Threads of one worker share this Wiki: two concurrent logins would each invalidate the other's
+        # login token ("Failed"), so one logs in and the others find the session logged in.
+        with self._login_lock:
+            if self.api.logged_in:
+                return
+            username, password = self.credentials
+            self.api.login(username, password)
 
     def page_url(self, title: str) -> str:
         return self.siteinfo().page_url(title)

@@ -77,6 +77,7 @@ def upgrade() -> None:
         sa.Column("options", sa.JSON(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("cancel_requested", sa.Boolean(), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=True),
         sa.Column("item_count", sa.Integer(), nullable=False),
         sa.Column("error_key", sa.String(length=100), nullable=True),
         sa.Column("error_params", sa.JSON(), nullable=False),
@@ -106,6 +107,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("batches", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_batches_user_id_id"), ["user_id", "id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_batches_user_id_fingerprint"), ["user_id", "fingerprint"], unique=False
+        )
 
     op.create_table(
         "credentials",
@@ -152,6 +156,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("outcome", sa.String(length=16), nullable=True),
         sa.Column("excluded", sa.Boolean(), nullable=False),
+        sa.Column("cancel_requested", sa.Boolean(), nullable=False),
         sa.Column("options", sa.JSON(), nullable=False),
         sa.Column("plan", sa.JSON(none_as_null=True), nullable=True),
         sa.Column("report", sa.JSON(), nullable=False),

@@ -1,0 +1,121 @@
+"""The CLI running a batch itself, without a worker: the same Runner, in a few threads of this process.
+
+Why not just a loop: items wait for a slot on a wiki, or for a read-only wiki to come back; the loop keeps
+a timetable (a heap of "not before" times) so one waiting item never stops the others, and it ends only
+when every item has finished. Killed with ``kill -9``, it leaves claims that name this process; the next
+run of the same command voids them at once (``void_dead_leases``) instead of waiting for them to expire.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+
+from wikifile_transfer.jobs.context import JobContext
+from wikifile_transfer.jobs.runner import RunResult, owner_is_dead
+from wikifile_transfer.store.models import Transfer, utcnow
+from wikifile_transfer.store.states import ACTIVE, TransferState
+
+NOT_MINE_WAIT = 2.0
+"""Seconds before looking again at an item another process holds (a worker, or a claim that must expire)."""
+
+
+def void_dead_leases(context: JobContext, transfer_ids: Iterable[int]) -> int:
+    """Clear the claims of items whose owner was a process of this host that no longer runs."""
+    ids = list(transfer_ids)
+    if not ids:
+        return 0
+    voided = 0
+    with context.db.session() as session:
+        rows = session.execute(
+            select(Transfer.id, Transfer.lease_owner).where(
+                Transfer.id.in_(ids), Transfer.lease_owner.is_not(None)
+            )
+        ).all()
+        dead = [tid for tid, owner in rows if owner_is_dead(owner)]
+        if dead:
+            session.execute(
+                update(Transfer).where(Transfer.id.in_(dead)).values(lease_owner=None, lease_until=None)
+            )
+            voided = len(dead)
+    return voided
+
+
+@dataclass
+class InlineRun:
+    """Runs the given items to the end with ``concurrency`` threads. ``on_finished(id)`` is called once per
+    item when it reaches a finished state (done, failed, blocked, cancelled)."""
+
+    context: JobContext
+    concurrency: int = 2
+    on_finished: Callable[[int], None] = lambda _id: None
+    clock: Callable[[], float] = time.monotonic
+    _timetable: list[tuple[float, int]] = field(default_factory=list, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def add(self, transfer_ids: Iterable[int], *, delay: float = 0.0) -> None:
+        with self._lock:
+            for transfer_id in transfer_ids:
+                heapq.heappush(self._timetable, (self.clock() + delay, transfer_id))
+
+    def run(self) -> None:
+        with self._lock:
+            ids = [tid for _, tid in self._timetable]
+        void_dead_leases(self.context, ids)
+        running: dict[Future[RunResult], int] = {}
+        with ThreadPoolExecutor(
+            max_workers=self.concurrency, thread_name_prefix="wikifile-transfer-item"
+        ) as pool:
+            while True:
+                self._start_due(pool, running)
+                if not running:
+                    due = self._next_due_in()
+                    if due is None:
+                        return
+                    time.sleep(min(due, 1.0))
+                    continue
+                done, _ = wait(list(running), timeout=self._next_due_in(), return_when=FIRST_COMPLETED)
+                for future in done:
+                    self._after(running.pop(future), future.result())
+
+    def _next_due_in(self) -> float | None:
+        with self._lock:
+            if not self._timetable:
+                return None
+            return max(0.0, self._timetable[0][0] - self.clock())
+
+    def _start_due(self, pool: ThreadPoolExecutor, running: dict[Future[RunResult], int]) -> None:
+        busy = set(running.values())
+        while len(running) < self.concurrency:
+            with self._lock:
+                if not self._timetable or self._timetable[0][0] > self.clock():
+                    return
+                _, transfer_id = heapq.heappop(self._timetable)
+            if transfer_id in busy:
+                continue
+            runner = self.context.runner()
+            running[pool.submit(runner.run, transfer_id)] = transfer_id
+            busy.add(transfer_id)
+
+    def _after(self, transfer_id: int, result: RunResult) -> None:
+        if result is RunResult.DEFERRED:
+            self.add([transfer_id], delay=self.context.settings.slot_wait)
+            return
+        with self.context.db.session() as session:
+            transfer = session.get(Transfer, transfer_id)
+            state = TransferState(transfer.state) if transfer is not None else TransferState.CANCELLED
+            not_before = transfer.not_before if transfer is not None else None
+        if state in ACTIVE:
+            if result is RunResult.RETRY_WAIT and not_before is not None:
+                delay = max(0.0, (not_before - utcnow()).total_seconds())
+            else:
+                delay = NOT_MINE_WAIT
+            self.add([transfer_id], delay=delay)
+            return
+        self.on_finished(transfer_id)

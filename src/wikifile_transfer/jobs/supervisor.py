@@ -1,0 +1,89 @@
+"""The embedded mode's worker: one ``wikifile-transfer worker`` child process, started again if it dies.
+
+Why a child process and not a thread of the web app: a worker holds a Celery consumer, threads running
+uploads and a reconciler; a crash there (or ``kill -9`` by an out-of-memory killer) must not take the web
+app down, and the web app's restarts must not cut uploads. The supervisor restarts a dead child with a
+growing pause (1 s, 2 s, 4 s… up to a minute), so a child that cannot start does not spin. Items the dead
+child held are picked up by the new one: their leases expire and the reconciler dispatches them again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+MAX_PAUSE = 60.0
+STABLE_AFTER = 30.0
+"""A child that ran this long is considered healthy: the restart pause starts again from one second."""
+
+
+def worker_command(extra: Sequence[str] = ()) -> list[str]:
+    """The command of the worker child: this Python running this package's CLI."""
+    return [sys.executable, "-m", "wikifile_transfer.cli.main", "worker", *extra]
+
+
+@dataclass
+class Supervisor:
+    command: list[str] = field(default_factory=worker_command)
+    env: dict[str, str] | None = None
+    clock: Callable[[], float] = time.monotonic
+    _child: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    _stop: threading.Event = field(default_factory=threading.Event, init=False)
+    _thread: threading.Thread | None = field(default=None, init=False)
+    restarts: int = field(default=0, init=False)
+
+    @property
+    def pid(self) -> int | None:
+        return self._child.pid if self._child is not None else None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="wikifile-transfer-supervisor", daemon=True)
+        self._thread.start()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        env = dict(os.environ if self.env is None else self.env)
+        return subprocess.Popen(self.command, env=env)
+
+    def _loop(self) -> None:
+        pause = 1.0
+        while not self._stop.is_set():
+            started = self.clock()
+            self._child = self._spawn()
+            log.info("worker started (pid %s)", self._child.pid)
+            code = self._child.wait()
+            if self._stop.is_set():
+                return
+            ran = self.clock() - started
+            pause = 1.0 if ran >= STABLE_AFTER else min(pause * 2, MAX_PAUSE)
+            self.restarts += 1
+            log.warning(
+                "worker (pid %s) ended with %s after %.0f s; restarting in %.0f s",
+                self._child.pid,
+                code,
+                ran,
+                pause,
+            )
+            self._stop.wait(pause)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask the child to finish its current work (SIGTERM: Celery's warm shutdown), then end it."""
+        self._stop.set()
+        child = self._child
+        if child is not None and child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(timeout)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        if self._thread is not None:
+            self._thread.join(timeout)
