@@ -155,3 +155,49 @@ def test_retry_of_a_failed_item_completes_it_once(
     code, again = cli(capsys, config, "retry", str(retried["items"][0]["id"]))
     assert [i["status"] for i in again["items"]] == ["already_done"]
     assert len(sha1s_on(testbed, "commons", again["items"][0]["target_title"])) == 1
+
+
+def test_items_left_out_or_renamed_before_the_run(testbed, write_config, tmp_path, capsys):
+    config = write_config()
+    titles = new_files(testbed, 3)
+    listing = tmp_path / "urls.txt"
+    listing.write_text("\n".join(f"src:{t}" for t in titles) + "\n")
+    _, planned = cli(capsys, config, "batch", "--to", "commons", "--urls", str(listing), "--dry-run")
+    first, second, third = (item["id"] for item in planned["items"])
+    new_name = unique("Renamed in the dry run.png")
+
+    code, excluded = cli(capsys, config, "item", str(first), "--exclude")
+    assert code == 0
+    assert excluded["status"] == "excluded"
+    code, renamed = cli(capsys, config, "item", str(second), "--title", new_name)
+    assert renamed["requested_title"] == new_name
+    assert renamed["status"] == "planned"  # checked again before the run
+
+    code, done = cli(capsys, config, "batch", "--to", "commons", "--urls", str(listing))
+    assert done["batch"] == planned["batch"]
+    statuses = {item["id"]: item for item in done["items"]}
+    assert statuses[first]["status"] == "excluded"
+    assert statuses[second]["status"] == "done"
+    assert statuses[second]["target_title"] == f"File:{new_name}"
+    assert statuses[third]["status"] == "done"
+    assert done["status"] == "done"
+    assert code == 0
+    assert sha1s_on(testbed, "commons", f"File:{new_name}") == sha1s_on(testbed, "src", titles[1])
+    assert sha1s_on(testbed, "commons", titles[0]) == []  # the excluded file was not transferred
+
+    code = main(["--config", str(config), "item", str(third), "--exclude"])
+    assert code == 2  # it ran already: it can no longer be left out
+    assert "cannot be changed" in capsys.readouterr().err
+
+
+def test_cancelling_a_planned_batch(testbed, write_config, tmp_path, capsys):
+    config = write_config()
+    titles = new_files(testbed, 2)
+    listing = tmp_path / "urls.txt"
+    listing.write_text("\n".join(f"src:{t}" for t in titles) + "\n")
+    _, planned = cli(capsys, config, "batch", "--to", "commons", "--urls", str(listing), "--dry-run")
+    assert main(["--config", str(config), "cancel", str(planned["batch"])]) == 0
+    capsys.readouterr()
+    _, page = cli(capsys, config, "history", "--batch", str(planned["batch"]))
+    assert [i["status"] for i in page["items"]] == ["cancelled", "cancelled"]
+    assert main(["--config", str(config), "cancel", "999999"]) == 2

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from sqlalchemy import select
 
+from wikifile_transfer.cli.batchprogress import BatchProgress
 from wikifile_transfer.config import Config
 from wikifile_transfer.errors import InputError, WftError
 from wikifile_transfer.i18n import msg
@@ -40,7 +41,16 @@ from wikifile_transfer.transfer.model import Outcome as CheckOutcome
 from wikifile_transfer.transfer.serialize import report_from_data
 
 EXIT_OK, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
-SYMBOLS = {"done": "✔", "already_done": "✔", "ready": "✔", "warn": "⚠", "blocked": "✖", "failed": "✖"}
+SYMBOLS = {
+    "done": "✔",
+    "already_done": "✔",
+    "ready": "✔",
+    "warn": "⚠",
+    "blocked": "✖",
+    "failed": "✖",
+    "excluded": "·",
+    "cancelled": "·",
+}
 LOCAL_DOMAIN = "local"
 
 
@@ -86,6 +96,17 @@ def add_parsers(commands: Any) -> None:
     hist.add_argument("--after", type=int, help="the cursor printed by the previous page")
     hist.add_argument("--json", action="store_true")
 
+    cancel = commands.add_parser("cancel", help="stop a batch (running items stop at their next step)")
+    cancel.add_argument("batch", type=int, help="the batch id")
+
+    item = commands.add_parser("item", help="before a batch runs: leave an item out, or rename it")
+    item.add_argument("id", type=int, help="the transfer id (shown by batch --dry-run)")
+    choice = item.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--exclude", action="store_true", help="leave it out of the run")
+    choice.add_argument("--include", action="store_true", help="take it back in")
+    choice.add_argument("--title", help="another file name on the target (checked again by the next dry run)")
+    item.add_argument("--json", action="store_true", help="print the item as JSON (the default)")
+
     worker = commands.add_parser("worker", help="run queued transfers in the background (Celery worker)")
     worker.add_argument("--concurrency", type=int, default=2)
     worker.add_argument("--reconcile-interval", type=float, default=30.0)
@@ -116,6 +137,8 @@ def local_user(db: Database) -> int:
 
 def item_status(transfer: Transfer) -> str:
     state = TransferState(transfer.state)
+    if transfer.excluded and state in (TransferState.PLANNED, TransferState.READY, TransferState.BLOCKED):
+        return "excluded"
     if state is TransferState.DONE:
         return transfer.outcome or Outcome.DONE.value
     if state in (TransferState.BLOCKED, TransferState.FAILED, TransferState.CANCELLED):
@@ -261,21 +284,31 @@ def run_batch(args: argparse.Namespace, config: Config, lang: str) -> int:
 
 
 def _run_inline(context: JobContext, ids: list[int], concurrency: int, lang: str, *, quiet: bool) -> None:
-    finished = [0]
-    total = len(ids)
-    lock = threading.Lock()
+    """Run the items in this process. With ``quiet`` (``--json``) nothing is drawn; otherwise a batch bar
+    and a bar per running item go to standard error."""
+    if quiet:
+        run = InlineRun(context, concurrency=max(1, concurrency))
+        run.add(ids)
+        run.run()
+        return
+    label = msg("wft-cli-batch-running", len(ids), lang=lang)
+    with BatchProgress(lang, len(ids), label) as bars:
 
-    def on_finished(transfer_id: int) -> None:
-        with lock:
-            finished[0] += 1
-            if not quiet:
-                sys.stderr.write(
-                    msg("wft-cli-batch-progress", finished[0], total, transfer_id, lang=lang) + "\n"
-                )
+        def on_finished(transfer_id: int) -> None:
+            with context.db.read_session() as session:
+                transfer = session.get(Transfer, transfer_id)
+                if transfer is None:  # pragma: no cover - rows are not deleted while a batch runs
+                    return
+                status, title = item_status(transfer), transfer.source_title or transfer.source_input
+            bars.finished(transfer_id, status, title)
 
-    run = InlineRun(context, concurrency=max(1, concurrency), on_finished=on_finished)
-    run.add(ids)
-    run.run()
+        context.listener_factory = bars.wrap
+        try:
+            run = InlineRun(context, concurrency=max(1, concurrency), on_finished=on_finished)
+            run.add(ids)
+            run.run()
+        finally:
+            context.listener_factory = None
 
 
 def _report(
@@ -328,6 +361,37 @@ def run_retry(args: argparse.Namespace, config: Config, lang: str) -> int:
     else:
         print_items(items, sys.stdout)
     return exit_for(BatchState.DONE, items)
+
+
+# --- cancel and item ------------------------------------------------------------------------------------
+
+
+def run_cancel(args: argparse.Namespace, config: Config, lang: str) -> int:
+    db = open_store()
+    user_id = local_user(db)
+    with db.read_session() as session:
+        if repo.get_batch(session, user_id, args.batch) is None:
+            raise WftError(str(args.batch), key="wft-error-no-such-batch")
+    batches.cancel(db, args.batch)
+    sys.stdout.write(msg("wft-cli-batch-cancelled", args.batch, lang=lang) + "\n")
+    return EXIT_OK
+
+
+def run_item(args: argparse.Namespace, config: Config, lang: str) -> int:
+    db = open_store()
+    user_id = local_user(db)
+    if args.title is not None:
+        batches.rename(db, user_id, args.id, args.title)
+    else:
+        batches.set_excluded(db, user_id, args.id, bool(args.exclude))
+    with db.read_session() as session:
+        transfer = repo.get_transfer(session, user_id, args.id)
+        assert transfer is not None  # checked by rename / set_excluded
+        data = item_json(transfer, lang)
+        data["excluded"] = transfer.excluded
+        data["requested_title"] = transfer.requested_title
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    return EXIT_OK
 
 
 # --- history ------------------------------------------------------------------------------------------

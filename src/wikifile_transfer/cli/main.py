@@ -224,6 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "retry": batch.run_retry,
         "history": batch.run_history,
         "worker": batch.run_worker,
+        "cancel": batch.run_cancel,
+        "item": batch.run_item,
     }
     if args.command in runners:
         try:

@@ -394,3 +394,42 @@ def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+class NotEditableError(WftError):
+    """An item can be excluded or renamed only before it runs. Parameters: transfer id, its state."""
+
+    key = "wft-error-item-not-editable"
+
+
+_EDITABLE = (TransferState.PLANNED, TransferState.READY, TransferState.BLOCKED)
+
+
+def _editable(session: Session, user_id: int, transfer_id: int) -> Transfer:
+    transfer = repo.get_transfer(session, user_id, transfer_id)
+    if transfer is None:
+        raise WftError(str(transfer_id), key="wft-error-no-such-transfer")
+    if TransferState(transfer.state) not in _EDITABLE:
+        raise NotEditableError(str(transfer_id), transfer.state)
+    return transfer
+
+
+def set_excluded(db: Database, user_id: int, transfer_id: int, excluded: bool) -> None:
+    """Leave an item out of the run (or take it back in): the dry-run table's checkbox."""
+    with db.session() as session:
+        transfer = _editable(session, user_id, transfer_id)
+        transfer.excluded = excluded
+
+
+def rename(db: Database, user_id: int, transfer_id: int, title: str | None) -> None:
+    """Give an item another target title (None: back to the source's name). Its plan and checks are
+    made again by the next dry run, so the new title is checked before anything is uploaded."""
+    with db.session() as session:
+        transfer = _editable(session, user_id, transfer_id)
+        transfer.requested_title = title.strip() if title and title.strip() else None
+        if TransferState(transfer.state) is not TransferState.PLANNED:
+            repo.move(session, transfer, TransferState.PLANNED, plan=None, report=[], outcome=None)
+        if transfer.batch_id is not None:
+            batch = session.get(Batch, transfer.batch_id)
+            if batch is not None and batch.state == BatchState.PLANNED.value:
+                batch.state = BatchState.PLANNING.value
