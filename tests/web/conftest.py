@@ -1,0 +1,94 @@
+"""Fixtures for the web service: an app on a SQLite database of the test's own, and a client that sends
+the CSRF token like the front end does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from wikifile_transfer.config import Config
+from wikifile_transfer.jobs.context import JobContext
+from wikifile_transfer.store import migrate
+from wikifile_transfer.store.crypto import SecretBox, generate_key
+from wikifile_transfer.store.db import Database
+from wikifile_transfer.web.app import create_app
+from wikifile_transfer.web.services import Services
+from wikifile_transfer.web.settings import WebSettings
+
+
+class RecordingDispatcher:
+    """Keeps the ids it is given (what the API queued); tests run them when they want to."""
+
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+
+    def dispatch(self, transfer_ids: Iterable[int], *, countdown: float = 0.0) -> None:
+        self.sent.extend(transfer_ids)
+
+
+@pytest.fixture
+def web_db(tmp_path: Path) -> Iterator[Database]:
+    db = Database(f"sqlite:///{tmp_path / 'web.sqlite'}")
+    migrate.upgrade(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def web_services(web_db: Database) -> Services:
+    config = Config()
+    return Services(
+        db=web_db,
+        config=config,
+        context=JobContext(db=web_db, config=config),
+        dispatcher=RecordingDispatcher(),
+        box=SecretBox([generate_key()]),
+    )
+
+
+@pytest.fixture
+def web_settings() -> WebSettings:
+    return WebSettings(secret_key="x" * 40, testing=True, bot_password_login=True)
+
+
+@pytest.fixture
+def app(web_settings: WebSettings, web_services: Services) -> Flask:
+    return create_app(web_settings, web_services)
+
+
+class ApiClient:
+    """A test client that fetches the CSRF token once and sends it with every state-changing request."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.raw = client
+        self.token: str | None = None
+
+    def _token(self) -> str:
+        if self.token is None:
+            self.token = str(self.raw.get("/api/v1/me").get_json()["csrf_token"])
+        return self.token
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.raw.get(path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Any:
+        headers = {"X-CSRF-Token": self._token(), **kw.pop("headers", {})}
+        return self.raw.post(path, headers=headers, **kw)
+
+    def patch(self, path: str, **kw: Any) -> Any:
+        headers = {"X-CSRF-Token": self._token(), **kw.pop("headers", {})}
+        return self.raw.patch(path, headers=headers, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Any:
+        headers = {"X-CSRF-Token": self._token(), **kw.pop("headers", {})}
+        return self.raw.delete(path, headers=headers, **kw)
+
+
+@pytest.fixture
+def api_client(app: Flask) -> ApiClient:
+    return ApiClient(app.test_client())
