@@ -149,3 +149,21 @@ class SizeMismatchError(WftError):
     """The downloaded file's size differs from the size the source wiki reports (no SHA-1 to compare)."""
 
     key = "wft-error-size-mismatch"
+
+
+# --- signing in (web service) ---------------------------------------------------------------------
+
+
+class SignInExpiredError(WftError):
+    """The user's sign-in no longer works: the wiki refused the OAuth token even after a refresh, the
+    refresh token was refused, or no credential is stored any more. Only signing in again helps, so this
+    is final for a queued item (never retried). Parameter: the wiki (or the sign-in service) that said so."""
+
+    key = "wft-error-signin-expired"
+
+
+class OAuthError(WftError):
+    """The OAuth 2 provider refused a request of the sign-in itself (not a wiki call). Parameter: the
+    RFC 6749 error code (``invalid_grant``, ``invalid_client``…), which the message shows as it is."""
+
+    key = "wft-error-oauth"

@@ -197,15 +197,20 @@ def save_credential(
 
 
 def load_credential(
-    session: Session, box: SecretBox, user_id: int, kind: str, wiki: str
+    session: Session, box: SecretBox, user_id: int, kind: str, wiki: str, *, for_update: bool = False
 ) -> StoredCredential | None:
     """The user's credential of ``kind`` for ``wiki``, decrypted (None when there is none). Raises
-    crypto.SecretUndecryptableError when its key is gone: the user must sign in again."""
-    row = session.scalar(
-        select(Credential).where(
-            Credential.user_id == user_id, Credential.kind == kind, Credential.wiki == wiki
-        )
+    crypto.SecretUndecryptableError when its key is gone: the user must sign in again.
+
+    ``for_update`` locks the row until the transaction ends and reads its newest committed version: an
+    OAuth refresh holds it so that of two processes refreshing at once the second sees the first's new
+    tokens instead of spending the (single-use) refresh token again."""
+    query = select(Credential).where(
+        Credential.user_id == user_id, Credential.kind == kind, Credential.wiki == wiki
     )
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    row = session.scalar(query)
     if row is None:
         return None
     return StoredCredential(
@@ -217,6 +222,35 @@ def load_credential(
         expires_at=row.expires_at,
         secret=box.decrypt(row.secret),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialInfo:
+    """What may be shown of a credential: whose, which kind, for which wiki, which account. No secret."""
+
+    kind: str
+    wiki: str
+    account: str
+    expires_at: dt.datetime | None
+
+
+def list_credentials(session: Session, user_id: int) -> list[CredentialInfo]:
+    """The user's credentials without their secrets (nothing is decrypted), by kind and wiki."""
+    rows = session.execute(
+        select(Credential.kind, Credential.wiki, Credential.account, Credential.expires_at)
+        .where(Credential.user_id == user_id)
+        .order_by(Credential.kind, Credential.wiki)
+    ).all()
+    return [CredentialInfo(kind, wiki, account, expires) for kind, wiki, account, expires in rows]
+
+
+def delete_credentials(session: Session, user_id: int) -> int:
+    """Forget every credential of the user ("sign out and forget me"); returns how many there were."""
+    rows = session.scalars(select(Credential).where(Credential.user_id == user_id)).all()
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)
 
 
 def delete_credential(session: Session, user_id: int, kind: str, wiki: str) -> bool:

@@ -81,7 +81,7 @@ def _plan_mark(
     template = plan.now_commons_template or _template_from_wikidata(source, registry)
     if template is None:
         return _skip("wft-followup-mark-no-template", source.name)
-    if source.credentials is None:
+    if not source.has_account:
         return _skip("wft-followup-mark-no-account", source.name)
     plan.mark_source = MarkSource(template, plan.target_title)
     return FollowUp(

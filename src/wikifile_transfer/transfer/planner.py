@@ -35,7 +35,7 @@ __all__ = ["build_plan", "category_prefixes", "current_user", "gather_context", 
 
 def current_user(wiki: Wiki) -> UserInfo | None:
     """The account the tool uses on ``wiki``: logged in when credentials are configured, else None."""
-    if wiki.credentials is None:
+    if not wiki.has_account:
         return None
     try:
         wiki.ensure_login()

@@ -15,7 +15,7 @@ import uuid
 from flask import Flask, Response, g, jsonify, request
 
 from wikifile_transfer.web import errors
-from wikifile_transfer.web.api import register
+from wikifile_transfer.web.api import register, signin
 from wikifile_transfer.web.auth import check_csrf
 from wikifile_transfer.web.openapi import api
 from wikifile_transfer.web.services import Services
@@ -51,6 +51,7 @@ def create_app(settings: WebSettings, services: Services) -> Flask:
     )
     app.extensions["wft"] = services
     app.extensions["wft_settings"] = settings
+    signin.install(app, settings, services)  # OAuth client; every user's own wikis (accounts.registry)
     errors.install(app)
 
     @app.before_request

@@ -29,9 +29,11 @@ from wikifile_transfer.errors import (
     PermissionDeniedError,
     RateLimitedError,
     ReadOnlyError,
+    SignInExpiredError,
     WikiUnreachableError,
 )
 from wikifile_transfer.wiki.http import HttpClient
+from wikifile_transfer.wiki.oauth2 import TokenSource
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,10 @@ MAX_WAIT = 120.0
 NOT_LOGGED_IN_CODES = frozenset(
     {"mustbeloggedin", "notloggedin", "assertuserfailed", "assertnameduserfailed", "stashnotloggedin"}
 )
+OAUTH_REJECTED_PREFIX = "mwoauth-invalid-authorization"
+"""Extension:OAuth's codes for a bearer token it does not accept (``mwoauth-invalid-authorization``, and
+``…-invalid-user``, ``…-not-approved``, ``…-blocked-user``…): refresh once, then sign-in is needed."""
+
 PERMISSION_CODES = frozenset(
     {
         "permissiondenied",
@@ -148,8 +154,12 @@ class ApiClient:
         max_retries: int = 5,
         backoff: float = 2.0,
         sleep: Callable[[float], None] = time.sleep,
+        auth: TokenSource | None = None,
     ) -> None:
         self.api_url = api_url
+        self.auth = auth
+        """OAuth 2 bearer tokens for every request of this client (a Wikimedia wiki reached with the
+        user's SUL token); None: anonymous or a bot-password session cookie."""
         self.http = http
         self.maxlag = maxlag
         self.max_retries = max_retries
@@ -166,6 +176,12 @@ class ApiClient:
     def logged_in(self) -> bool:
         """True after a successful login, or when userinfo showed a named account (OAuth, cookies)."""
         return self._logged_in
+
+    def _auth_headers(self) -> tuple[dict[str, str] | None, str | None]:
+        if self.auth is None:
+            return None, None
+        token = self.auth.access_token()
+        return {"Authorization": f"Bearer {token}"}, token
 
     def _full_params(self, params: Mapping[str, object]) -> dict[str, str]:
         merged: dict[str, object] = {"format": "json", "formatversion": 2, "errorformat": "plaintext"}
@@ -199,15 +215,22 @@ class ApiClient:
 
         One retry budget (``max_retries``) covers maxlag, ratelimited/429, 5xx and, for GET only,
         unreachable hosts: a POST that timed out may have been executed, so it is not sent again.
+        With a bearer token (``auth``), HTTP 401 or ``mwoauth-invalid-authorization…`` renews the token
+        once and sends again (the wiki did nothing with a refused token); a second refusal is
+        SignInExpiredError, which no retry can fix.
         """
         encoded = self._full_params(params)
         attempt = 0
+        refreshed = False
+        headers, token = self._auth_headers()
         while True:
             try:
                 if method == "GET":
-                    response = self.http.request("GET", self.api_url, params=encoded)
+                    response = self.http.request("GET", self.api_url, params=encoded, headers=headers)
                 else:
-                    response = self.http.request("POST", self.api_url, data=encoded, files=files)
+                    response = self.http.request(
+                        "POST", self.api_url, data=encoded, files=files, headers=headers
+                    )
             except WikiUnreachableError:
                 if method != "GET" or attempt >= self.max_retries:
                     raise
@@ -224,6 +247,11 @@ class ApiClient:
                 self._wait(attempt, retry_after, f"HTTP {status}")
                 attempt += 1
                 continue
+            if status == 401 and token is not None:
+                # The token was not accepted, so nothing was done: renew it once and send again.
+                headers, token = self._renewed(token, refreshed, f"HTTP {status}")
+                refreshed = True
+                continue
             if not 200 <= status < 300:
                 raise HttpStatusError(status, self.api_url)
             body = self._decode(response)
@@ -231,6 +259,10 @@ class ApiClient:
             if error is None:
                 return body
             code = str(error.get("code", ""))
+            if token is not None and code.startswith(OAUTH_REJECTED_PREFIX):
+                headers, token = self._renewed(token, refreshed, code)
+                refreshed = True
+                continue
             if code == "maxlag":
                 if attempt >= self.max_retries:
                     raise MaxlagError(code, str(error.get("text", "")), data=error)
@@ -245,6 +277,17 @@ class ApiClient:
                 attempt += 1
                 continue
             raise self._map_error(code, error)
+
+    def _renewed(self, rejected: str, refreshed: bool, why: str) -> tuple[dict[str, str], str]:
+        """Headers with a renewed token after the wiki refused ``rejected``; SignInExpiredError when it
+        was refused right after a renewal (the account's grant is gone, not just the token's time)."""
+        assert self.auth is not None
+        if refreshed:
+            self._logged_in = False
+            raise SignInExpiredError(self.host, detail=f"{why} after a token refresh")
+        log.info("%s: the OAuth token was refused (%s), renewing it", self.host, why)
+        token = self.auth.refresh(rejected)
+        return {"Authorization": f"Bearer {token}"}, token
 
     def _decode(self, response: requests.Response) -> dict[str, Any]:
         """JSON body as a dict; anything else (PHP's HTML help page after an oversize POST, a proxy's

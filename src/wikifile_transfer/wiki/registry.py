@@ -192,6 +192,12 @@ class WikiRegistry:
                 raise InputError(stripped, detail="no page title in the URL")
             return wiki, wiki.siteinfo().normalize(title)
 
+    def _prepare(self, wiki: Wiki) -> Wiki:
+        """Called for every Wiki this registry makes, and again when one takes a configured name: the
+        place where a subclass gives it an account (accounts.UserWikiRegistry: the web user's OAuth
+        token or bot password). Here the configuration's bot password, set by the caller, is all."""
+        return wiki
+
     # --- names ------------------------------------------------------------------------------------
 
     def _is_known_name(self, name: str) -> bool:
@@ -210,12 +216,12 @@ class WikiRegistry:
         if existing is not None and existing.name not in self.config.wikis:
             # Reached before by URL or Wikimedia name: it becomes the configured wiki (same object).
             existing.name, existing.credentials = name, credentials
-            wiki = existing
+            wiki = self._prepare(existing)
         elif existing is not None:
             # Two configured names for one API (maybe two accounts): each keeps its own Wiki.
-            wiki = Wiki(name, ApiClient(api_url, self.http), credentials)
+            wiki = self._prepare(Wiki(name, ApiClient(api_url, self.http), credentials))
         else:
-            wiki = Wiki(name, ApiClient(api_url, self.http), credentials)
+            wiki = self._prepare(Wiki(name, ApiClient(api_url, self.http), credentials))
             self._by_api[key] = wiki
         self._by_name[name] = wiki
         return wiki
@@ -260,7 +266,7 @@ class WikiRegistry:
             wiki = self._configured(configured)
             if api_key(wiki.api_url) == key:
                 return wiki
-        wiki = Wiki(name, ApiClient(api_url, self.http))
+        wiki = self._prepare(Wiki(name, ApiClient(api_url, self.http)))
         self._by_api[key] = wiki
         if not is_wikimedia_host(urlsplit(key).hostname or ""):
             self._discovered.append(wiki)
