@@ -24,7 +24,7 @@ and answers, and it refuses what Meta refuses:
 
 ``access_ttl`` (seconds) can be shortened, and :meth:`OAuthDouble.expire_access_tokens` ends every access
 token at once. Every code and token ever issued is kept in ``issued`` so that tests can assert that none of
-them leaks into responses or logs. Requests are served in threads named ``oauthdouble…`` (tests that capture
+them (nor a PKCE verifier it received) leaks into responses or logs. Requests are served in threads named ``oauthdouble…`` (tests that capture
 logs can tell the provider's own records from the client's).
 
 Use::
@@ -269,7 +269,8 @@ class OAuthDouble:
         self.used_codes: dict[str, IssuedCode] = {}
         self.tokens: list[IssuedToken] = []
         self.issued: list[str] = []
-        """Every code, access token and refresh token handed out (for leak checks)."""
+        """Every code, access token and refresh token handed out, and every PKCE verifier received (for
+        leak checks)."""
         self.token_requests: list[str] = []
         """The grant_type of every request to the token endpoint, in order."""
         self.lock = threading.RLock()
@@ -460,6 +461,7 @@ class OAuthDouble:
         def access_token() -> Any:
             with double.lock:
                 double.token_requests.append(str(request.form.get("grant_type", "")))
+                double._record(request.form.get("code_verifier"))
             response = server.create_token_response()
             response.headers["Cache-Control"] = "no-store"
             return response

@@ -15,7 +15,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
-
 from testbed.oauthdouble import OAuthDouble
 
 CALLBACK = "http://127.0.0.1:5000/api/v1/auth/oauth/callback"
@@ -65,8 +64,15 @@ def token(double: OAuthDouble, **data: Any) -> requests.Response:
     return requests.post(f"{double.oauth_base}/access_token", data=body, timeout=10)
 
 
-def exchange(double: OAuthDouble, code: str, verifier: str | None = "v" * 50, **data: Any) -> requests.Response:
-    body = {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK, "code_verifier": verifier}
+def exchange(
+    double: OAuthDouble, code: str, verifier: str | None = "v" * 50, **data: Any
+) -> requests.Response:
+    body = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": CALLBACK,
+        "code_verifier": verifier,
+    }
     return token(double, **{**body, **data})
 
 
@@ -86,7 +92,16 @@ def test_a_well_formed_flow_gives_tokens_and_a_profile(double: OAuthDouble) -> N
     assert profile.status_code == 200
     data = profile.json()
     assert data["username"] == "Alice"
-    assert {"sub", "editcount", "confirmed_email", "blocked", "registered", "groups", "rights", "grants"} <= set(data)
+    assert {
+        "sub",
+        "editcount",
+        "confirmed_email",
+        "blocked",
+        "registered",
+        "groups",
+        "rights",
+        "grants",
+    } <= set(data)
     assert "uploadfile" in data["grants"]
 
 
@@ -210,7 +225,9 @@ def test_refresh_rotates_the_refresh_token_and_revokes_the_old_pair(double: OAut
     assert double.access_token_of(first["access_token"]).is_revoked()
     garbage = token(double, grant_type="refresh_token", refresh_token="nope")
     assert garbage.json()["error"] == "invalid_grant"
-    unauthenticated = token(double, grant_type="refresh_token", refresh_token=second["refresh_token"], client_secret=None)
+    unauthenticated = token(
+        double, grant_type="refresh_token", refresh_token=second["refresh_token"], client_secret=None
+    )
     assert unauthenticated.json()["error"] == "invalid_client"
 
 
@@ -229,9 +246,9 @@ def test_profile_needs_a_live_bearer_token(double: OAuthDouble) -> None:
 def test_revoking_the_grant_kills_refresh_tokens(double: OAuthDouble) -> None:
     first = exchange(double, code_for(double)).json()
     double.revoke_all()
-    assert token(double, grant_type="refresh_token", refresh_token=first["refresh_token"]).json()["error"] == (
-        "invalid_grant"
-    )
+    assert token(double, grant_type="refresh_token", refresh_token=first["refresh_token"]).json()[
+        "error"
+    ] == ("invalid_grant")
 
 
 def test_the_approve_page_can_deny(double: OAuthDouble) -> None:
@@ -255,7 +272,10 @@ def test_the_approve_page_can_deny(double: OAuthDouble) -> None:
     assert (params["error"], params["state"]) == ("access_denied", "s1")
     assert "code" not in params
     approved = requests.post(
-        f"{double.oauth_base}/authorize?{query}", data={"decision": "approve"}, allow_redirects=False, timeout=10
+        f"{double.oauth_base}/authorize?{query}",
+        data={"decision": "approve"},
+        allow_redirects=False,
+        timeout=10,
     )
     assert "code" in redirect_params(approved)
 
@@ -263,7 +283,9 @@ def test_the_approve_page_can_deny(double: OAuthDouble) -> None:
 def test_the_api_sliver_knows_bearer_tokens(double: OAuthDouble) -> None:
     access = exchange(double, code_for(double)).json()["access_token"]
     params = {"action": "query", "meta": "userinfo|tokens", "format": "json"}
-    ok = requests.get(double.api_url, params=params, headers={"Authorization": f"Bearer {access}"}, timeout=10)
+    ok = requests.get(
+        double.api_url, params=params, headers={"Authorization": f"Bearer {access}"}, timeout=10
+    )
     assert ok.json()["query"]["userinfo"]["name"] == "Alice"
     assert ok.json()["query"]["tokens"]["csrftoken"] != "+\\"
     anon = requests.get(double.api_url, params=params, timeout=10).json()["query"]
@@ -271,7 +293,12 @@ def test_the_api_sliver_knows_bearer_tokens(double: OAuthDouble) -> None:
     bad = requests.get(double.api_url, params=params, headers={"Authorization": "Bearer x"}, timeout=10)
     assert bad.json()["errors"][0]["code"] == "mwoauth-invalid-authorization"
     double.api_reject = "401"
-    assert requests.get(double.api_url, params=params, headers={"Authorization": "Bearer x"}, timeout=10).status_code == 401
+    assert (
+        requests.get(
+            double.api_url, params=params, headers={"Authorization": "Bearer x"}, timeout=10
+        ).status_code
+        == 401
+    )
 
 
 def test_every_issued_secret_is_recorded(double: OAuthDouble) -> None:
