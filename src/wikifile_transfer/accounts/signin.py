@@ -91,7 +91,10 @@ def bot_password_sign_in(
         raise UnknownWikiError(wiki, detail=f"{target.name!r} is reserved and cannot be signed in to")
     # A fresh client with its own cookies and few retries: a person is waiting for the answer.
     api = ApiClient(target.api_url, registry.http, max_retries=1)
-    api.login(username, password)
+    try:
+        api.login(username, password)
+    except LoginError as err:  # named by the wiki's name here, as the user chose it (not its host)
+        raise LoginError(target.name, username, detail=err.detail) from None
     info = api.userinfo()
     if info.anon or not info.name:
         raise LoginError(target.name, username, detail="the wiki still treats the session as anonymous")

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from sqlalchemy import select
 
+from wikifile_transfer.accounts.registry import registry_factory_from_env
 from wikifile_transfer.cli.batchprogress import BatchProgress
 from wikifile_transfer.config import Config
 from wikifile_transfer.errors import InputError, WftError
@@ -235,7 +236,14 @@ def _read_lines(path: Path) -> list[str]:
 
 
 def make_context(config: Config, db: Database) -> JobContext:
-    return JobContext(db=db, config=config, settings=RunnerSettings.from_env())
+    # Items of web users (queued by the web app) run with that user's stored credentials, the local user's
+    # with the configuration file's accounts (accounts.registry).
+    return JobContext(
+        db=db,
+        config=config,
+        settings=RunnerSettings.from_env(),
+        registry_factory=registry_factory_from_env(db, config),
+    )
 
 
 def run_batch(args: argparse.Namespace, config: Config, lang: str) -> int:
