@@ -220,7 +220,11 @@ class SignedInOut(BaseModel):
 @api.validate(
     json=BotPasswordIn,
     resp=Response(
-        HTTP_200=SignedInOut, HTTP_400=ErrorResponse, HTTP_403=ErrorResponse, HTTP_404=ErrorResponse
+        HTTP_200=SignedInOut,
+        HTTP_400=ErrorResponse,
+        HTTP_403=ErrorResponse,
+        HTTP_404=ErrorResponse,
+        HTTP_502=ErrorResponse,
     ),
     tags=["session"],
 )
