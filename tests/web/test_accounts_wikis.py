@@ -440,3 +440,24 @@ def test_the_workers_factory_reads_keys_and_consumer_from_the_environment(
     assert registry.tokens.oauth is not None and registry.tokens.oauth.consumer.base == provider.oauth_base
     monkeypatch.delenv("WFT_OAUTH_CLIENT_ID")
     assert OAuthConsumer.from_env() is None
+
+
+def test_a_configured_wikimedia_wiki_has_both_the_token_and_the_stored_password(
+    web_db: Database, box: SecretBox
+) -> None:
+    with web_db.session() as session:
+        user_id = repo.get_or_create_user(session, "wikimedia", "Alice").id
+        repo.save_credential(session, box, user_id, "botpassword", "c", account="A@app", secret={"password": "pw"})
+    config = Config(wikis={"c": WikiConfig("c", "https://commons.wikimedia.org/wiki/Main_Page")})
+    tokens = FixedTokens()
+    registry = UserWikiRegistry(
+        config,
+        HttpClient(HostGuard(resolver=public_resolver)),
+        tokens=tokens,
+        bot_passwords=StoredBotPasswords(web_db, box, user_id),
+    )
+    by_wikimedia_name = registry.get("commons")
+    configured = registry.get("c")
+    assert configured is by_wikimedia_name and configured.name == "c"
+    assert configured.credentials == ("A@app", "pw")  # stored under the configured name
+    assert configured.api.auth is tokens  # and still a Wikimedia wiki over https

@@ -10,6 +10,8 @@ from flask import Flask
 from itsdangerous import URLSafeTimedSerializer
 
 from wikifile_transfer.accounts.tokens import StoredTokens
+from wikifile_transfer.errors import SignInExpiredError
+from wikifile_transfer.jobs.runner import TEMPORARY_ERRORS
 from wikifile_transfer.store import repo
 from wikifile_transfer.store.models import User
 from wikifile_transfer.web.api.meta import UserOut
@@ -93,3 +95,17 @@ def test_each_user_gets_only_their_own_credentials(
     assert isinstance(alice_tokens, StoredTokens) and isinstance(bob_tokens, StoredTokens)
     assert alice_tokens.access_token() == "token-of-Alice"
     assert bob_tokens.access_token() == "token-of-Bob"
+
+
+def test_a_dead_sign_in_is_a_401_with_its_own_key_and_final_for_workers(app: Flask) -> None:
+    @app.get("/api/v1/probe-expired")
+    def probe() -> str:
+        raise SignInExpiredError("commons.wikimedia.org", detail="refresh refused: invalid_grant")
+
+    response = app.test_client().get("/api/v1/probe-expired")
+    assert response.status_code == 401
+    error = response.get_json()["error"]
+    assert (error["key"], error["params"]) == ("wft-error-signin-expired", ["commons.wikimedia.org"])
+    assert "invalid_grant" not in response.get_data(as_text=True)
+    # A worker does not retry it: only signing in again helps.
+    assert not issubclass(SignInExpiredError, TEMPORARY_ERRORS)

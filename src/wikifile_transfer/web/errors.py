@@ -22,12 +22,14 @@ from wikifile_transfer.errors import (
     NotAFileError,
     NotJsonError,
     PermissionDeniedError,
+    SignInExpiredError,
     SsrfError,
     UnknownWikiError,
     WftError,
     WikiUnreachableError,
 )
 from wikifile_transfer.i18n import msg, params_json
+from wikifile_transfer.store.crypto import SecretUndecryptableError
 from wikifile_transfer.store.states import StateError
 from wikifile_transfer.web.lang import request_lang
 
@@ -65,6 +67,8 @@ STATUS_OF: tuple[tuple[type[WftError], int], ...] = (
     (MissingFileError, 404),
     (StateError, 409),
     (PermissionDeniedError, 403),
+    (SignInExpiredError, 401),  # the stored sign-in is dead: the front end asks to sign in again
+    (SecretUndecryptableError, 401),
     (WikiUnreachableError, 502),
     (HttpStatusError, 502),
     (NotJsonError, 502),
