@@ -447,7 +447,9 @@ def test_a_configured_wikimedia_wiki_has_both_the_token_and_the_stored_password(
 ) -> None:
     with web_db.session() as session:
         user_id = repo.get_or_create_user(session, "wikimedia", "Alice").id
-        repo.save_credential(session, box, user_id, "botpassword", "c", account="A@app", secret={"password": "pw"})
+        repo.save_credential(
+            session, box, user_id, "botpassword", "c", account="A@app", secret={"password": "pw"}
+        )
     config = Config(wikis={"c": WikiConfig("c", "https://commons.wikimedia.org/wiki/Main_Page")})
     tokens = FixedTokens()
     registry = UserWikiRegistry(
