@@ -8,7 +8,8 @@ processes and workers alike), so nothing here needs Flask. What a user's registr
   third-party wiki, never a download (``upload.wikimedia.org`` is fetched without it), never a plain-http
   URL, and the HTTP client drops it on a redirect to another host;
 * any other wiki (configured or discovered) uses the bot password the user stored for it, read from the
-  store when a login is needed, or is read anonymously;
+  store when a login is needed, or is read anonymously (on a Wikimedia wiki the token wins over a stored
+  bot password: every request carries it, so there is nothing to log in to);
 * the configuration file's bot passwords are **never** used for a web user: they belong to the operator
   (the CLI's ``local`` user, who alone gets the configuration's registry).
 """
