@@ -159,8 +159,10 @@ class WikimediaOAuth:
         consumer: OAuthConsumer,
         *,
         contact: str | None = None,
-        timeout: tuple[float, float] = (10, 30),
+        timeout: tuple[float, float] = (5, 20),
     ) -> None:
+        # Short: a refresh runs under the credential row's lock (accounts.tokens), which on SQLite is the
+        # database's write lock.
         self.consumer = consumer
         self.timeout = timeout
         self.user_agent = user_agent(contact)
