@@ -33,6 +33,7 @@ def _first_problem(errors: Any) -> str:
 
 
 def _rewrite(response: Response, status: int, key: str, params: list[str]) -> None:
+    g.wft_error_key = key
     body = {
         "error": {"key": key, "params": params, "message": msg(key, *params, lang=request_lang())},
         "request_id": getattr(g, "request_id", None),
