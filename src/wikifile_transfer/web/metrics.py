@@ -113,12 +113,16 @@ class DatabaseCollector(Collector):
 
     def _query(self) -> list[Metric]:
         with self.db.read_session() as session:
-            transfer_counts = dict(
-                session.execute(select(Transfer.state, func.count()).group_by(Transfer.state)).tuples().all()
-            )
-            batch_counts = dict(
-                session.execute(select(Batch.state, func.count()).group_by(Batch.state)).tuples().all()
-            )
+            transfer_counts: dict[str, int] = {
+                state: count
+                for state, count in session.execute(
+                    select(Transfer.state, func.count()).group_by(Transfer.state)
+                )
+            }
+            batch_counts: dict[str, int] = {
+                state: count
+                for state, count in session.execute(select(Batch.state, func.count()).group_by(Batch.state))
+            }
             if self._watermark is None:
                 self._watermark = session.scalar(select(func.max(Event.id))) or 0
             else:
