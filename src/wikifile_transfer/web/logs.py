@@ -65,7 +65,10 @@ def configure(kind: str | None = None, level: str | None = None) -> None:
     level = (level or os.environ.get("WFT_LOG_LEVEL") or "INFO").strip().upper()
     root = logging.getLogger()
     for handler in list(root.handlers):
-        if getattr(handler, _HANDLER_MARK, False):
+        # ours from before, or gunicorn's (web.gunicorn_conf) inherited from its master: one line per record
+        if getattr(handler, _HANDLER_MARK, False) or (
+            isinstance(handler, logging.StreamHandler) and handler.stream in (sys.stderr, sys.__stderr__)
+        ):
             root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(make_formatter(kind))
