@@ -106,7 +106,7 @@ def test_serve_runs_the_app_and_a_worker_that_comes_back_after_kill_9(served, se
     data = Path(serve_env["WFT_DATA_DIR"])
     assert stat.S_IMODE((data / SECRETS_FILE).stat().st_mode) == 0o600
     assert (data / "wikifile-transfer.sqlite").exists()
-    wait_for(lambda: (data / "broker.sqlite").exists(), 60, "the broker's file (made by the worker)")
+    wait_for((data / "broker.sqlite").exists, 60, "the broker's file (made by the worker)")
 
     # the embedded worker: killed with -9, started again by the supervisor
     first = wait_for(lambda: worker_children(process.pid), 60, "the worker")[0]
@@ -120,7 +120,9 @@ def test_serve_runs_the_app_and_a_worker_that_comes_back_after_kill_9(served, se
     # a clean stop: the web app and the worker end, nothing is left behind
     process.send_signal(signal.SIGTERM)
     assert process.wait(60) == 0
-    wait_for(lambda: not second.is_running() or second.status() == psutil.STATUS_ZOMBIE, 30, "the worker to end")
+    wait_for(
+        lambda: not second.is_running() or second.status() == psutil.STATUS_ZOMBIE, 30, "the worker to end"
+    )
 
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     requests_logged = [line for line in lines if line.get("path") == "/api/v1/me"]
@@ -157,7 +159,9 @@ def test_toolsdb_url_from_the_toolforge_variables() -> None:
         "mysql+pymysql://s55555:p%40ss%3Aword%2Fx@tools.db.svc.wikimedia.cloud/s55555__wikifile_transfer"
         "?charset=utf8mb4"
     )
-    other = toolsdb_url({"TOOL_TOOLSDB_USER": "u", "TOOL_TOOLSDB_PASSWORD": "p", "WFT_TOOLSDB_DATABASE": "wft"})
+    other = toolsdb_url(
+        {"TOOL_TOOLSDB_USER": "u", "TOOL_TOOLSDB_PASSWORD": "p", "WFT_TOOLSDB_DATABASE": "wft"}
+    )
     assert other is not None and other.endswith("/u__wft?charset=utf8mb4")
 
 
@@ -166,7 +170,10 @@ def test_build_services_migrates_and_wires_celery(tmp_path: Path, monkeypatch) -
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("WFT_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("WIKIFILE_TRANSFER_CONFIG", str(tmp_path / "none.toml"))
-    env = {"WFT_SECRET_KEYS": ensure_local_secrets({}, tmp_path) and json.loads((tmp_path / SECRETS_FILE).read_text())["WFT_SECRET_KEYS"]}
+    env = {
+        "WFT_SECRET_KEYS": ensure_local_secrets({}, tmp_path)
+        and json.loads((tmp_path / SECRETS_FILE).read_text())["WFT_SECRET_KEYS"]
+    }
     services = build_services(env)
     try:
         from sqlalchemy import inspect  # noqa: PLC0415
