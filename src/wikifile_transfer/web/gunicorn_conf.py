@@ -49,7 +49,7 @@ control_socket_disable = True  # gunicorn 27's control socket (in $HOME) is not 
 
 if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     # before any worker imports prometheus_client: the value class is chosen at its import
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="wft-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="wikifile-transfer-metrics-")
 
 
 def child_exit(server: Any, worker: Any) -> None:
