@@ -1,12 +1,15 @@
-# wikifile-transfer: the two commands are `make run` and `make test`.
+# wikifile-transfer: the two commands are `make run` (the web app) and `make test`.
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
 TESTBED_DIR ?= $(CURDIR)/.testbed
 ARGS ?= --help
+HOST ?= 127.0.0.1
+PORT ?= 5000
+DEMO_PORT ?= 5050
 
-.PHONY: install run test lint format demo testbed-up testbed-down clean
+.PHONY: install run cli test lint format demo testbed-up testbed-down clean
 
 install: $(VENV)/.installed
 
@@ -16,9 +19,17 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-## run the tool (the CLI; the web app comes with a later slice): make run ARGS="transfer SRC --to TARGET"
+## run it: the web app + one background worker on http://$(HOST):$(PORT) (SQLite, nothing else to install)
 run: install
+	$(VENV)/bin/wikifile-transfer serve --host $(HOST) --port $(PORT)
+
+## the CLI: make cli ARGS="transfer SRC --to TARGET"
+cli: install
 	$(VENV)/bin/wikifile-transfer $(ARGS)
+
+## requirements.txt (Toolforge's buildpack) from requirements.lock: runtime packages only
+requirements.txt: requirements.lock pyproject.toml deploy/requirements.py
+	$(PY) deploy/requirements.py $@
 
 ## lint, type-check, then every test (unit + against real MediaWiki wikis) with line+branch coverage
 test: install lint
@@ -26,17 +37,19 @@ test: install lint
 	$(PY) -m pytest --cov=wikifile_transfer --cov-branch --cov-report=term-missing:skip-covered --cov-report=xml
 
 lint: install
-	$(VENV)/bin/ruff check src tests testbed
-	$(VENV)/bin/ruff format --check src tests testbed
+	$(VENV)/bin/ruff check src tests testbed deploy
+	$(VENV)/bin/ruff format --check src tests testbed deploy
 	$(VENV)/bin/mypy
 
 format: install
-	$(VENV)/bin/ruff check --fix src tests testbed
-	$(VENV)/bin/ruff format src tests testbed
+	$(VENV)/bin/ruff check --fix src tests testbed deploy
+	$(VENV)/bin/ruff format src tests testbed deploy
 
-## bring up the local wikis and print a ready-to-paste transfer command
+## bring up the local wikis, then the app wired to them (bot-password sign-in) on http://127.0.0.1:$(DEMO_PORT)
 demo: install testbed-up
-	$(PY) testbed/demo.py $(TESTBED_DIR)
+	$(PY) testbed/demo.py $(TESTBED_DIR) $(DEMO_PORT)
+	WIKIFILE_TRANSFER_CONFIG=$(TESTBED_DIR)/config.toml WFT_DATA_DIR=$(TESTBED_DIR)/app \
+		WFT_BOT_PASSWORD_LOGIN=1 $(VENV)/bin/wikifile-transfer serve --port $(DEMO_PORT)
 
 testbed-up: install
 	bash testbed/install.sh

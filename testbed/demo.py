@@ -1,4 +1,8 @@
-"""`make demo`: write a configuration for the running testbed and print a ready-to-paste command."""
+"""`make demo`: write a configuration for the running testbed and print how to try it.
+
+The Makefile then starts the web app (``wikifile-transfer serve``) with that configuration and bot-password
+sign-in on, so the web API (and its docs page) can be tried with the testbed's demo account, and the CLI
+with the commands printed here."""
 
 from __future__ import annotations
 
@@ -21,7 +25,21 @@ def config_text(testbed: dict) -> str:
     return "\n".join(lines)
 
 
-def main(base: str) -> int:
+def web_text(testbed: dict, port: int) -> str:
+    url = f"http://127.0.0.1:{port}"
+    alice = testbed["users"]["alice"]
+    lines = [
+        "",
+        f"The web app starts now on {url} (Ctrl+C stops it; the wikis keep running).",
+        f"  API and its docs:  {url}/api/v1/docs/swagger/   (OpenAPI: {url}/api/v1/openapi.json)",
+        f"  health, metrics:   {url}/healthz   {url}/metrics",
+        "  Demo account (bot-password sign-in, on any of the wikis above):",
+        f"    wiki: src    user: {alice['login']}    bot password: {alice['password']}",
+    ]
+    return "\n".join(lines)
+
+
+def main(base: str, port: int = 5050) -> int:
     testbed = json.loads((Path(base) / "testbed.json").read_text(encoding="utf-8"))
     config = Path(base) / "config.toml"
     config.write_text(config_text(testbed), encoding="utf-8")
@@ -39,8 +57,13 @@ def main(base: str) -> int:
     print(f"  .venv/bin/wikifile-transfer transfer '{url}' --to commons")
     print(f"\nThen open {testbed['wikis']['commons']['url'].rstrip('/')}/wiki/{title.replace(' ', '_')}")
     print("Stop the wikis with: make testbed-down")
+    print(web_text(testbed, port))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1] if len(sys.argv) > 1 else ".testbed"))
+    raise SystemExit(
+        main(
+            sys.argv[1] if len(sys.argv) > 1 else ".testbed", int(sys.argv[2]) if len(sys.argv) > 2 else 5050
+        )
+    )

@@ -142,14 +142,27 @@ def test_unusual_port_is_refused_for_public_hosts() -> None:
         guard.check_url("http://en.wikipedia.org:6379/")
 
 
-def test_private_ok_host_is_accepted_on_any_port_without_resolving() -> None:
-    guard = fixed({})
+def test_private_ok_host_is_accepted_on_its_port_only_without_resolving() -> None:
+    guard = fixed({"127.0.0.1": ["127.0.0.1"]})
     guard.allow_url("http://127.0.0.1:8081/api.php", private_ok=True)
     guard.check_url("http://127.0.0.1:8081/api.php")
-    guard.check_url("http://127.0.0.1:8082/images/a.png")
     assert guard.calls == []  # type: ignore[attr-defined]
-    assert guard.private_ok("127.0.0.1")
+    assert guard.private_ok("127.0.0.1") and guard.private_ok("127.0.0.1", 8081)
+    assert not guard.private_ok("127.0.0.1", 6379)
     guard.check_peer("127.0.0.1", "127.0.0.1")
+    # another service of the same machine is not the configured wiki (Redis, the database, …)
+    for url in (
+        "http://127.0.0.1:6379/",
+        "http://127.0.0.1:3306/",
+        "http://127.0.0.1/",
+        "https://127.0.0.1/",
+    ):
+        with pytest.raises(SsrfError):
+            guard.check_url(url)
+    guard.allow_url("http://127.0.0.1:8082/", private_ok=True)  # a second configured wiki there
+    guard.check_url("http://127.0.0.1:8082/images/a.png")
+    guard.allow_host("127.0.0.1", private_ok=True)  # no port: the whole host (explicitly asked for)
+    guard.check_url("http://127.0.0.1:6379/")
 
 
 def test_private_ok_is_per_host_and_never_downgraded() -> None:

@@ -34,6 +34,7 @@ from wikifile_transfer.jobs.inline import InlineRun
 from wikifile_transfer.jobs.planning import plan_batch
 from wikifile_transfer.jobs.queue import CeleryDispatcher, make_celery, reconcile_forever, set_context
 from wikifile_transfer.jobs.runner import RunnerSettings
+from wikifile_transfer.jobs.supervisor import watch_parent
 from wikifile_transfer.store import history, migrate, repo
 from wikifile_transfer.store.db import Database
 from wikifile_transfer.store.models import Batch, Transfer
@@ -468,6 +469,7 @@ def run_worker(args: argparse.Namespace, config: Config, lang: str) -> int:
         target=reconcile_forever, args=(reconciler, stop), daemon=True, name="wikifile-transfer-reconciler"
     )
     thread.start()
+    watch_parent(stop)
     sys.stderr.write(msg("wft-cli-worker-started", db.url, lang=lang) + "\n")
     try:
         app.worker_main(

@@ -361,6 +361,14 @@ class Runner:
             transfer.target_title = result.target_title
             transfer.target_url = result.target_url
             transfer.uploaded_count = transfer.uploaded_count + len(result.uploaded)
+            if result.uploaded:  # for the history, and counted by /metrics (web.metrics)
+                repo.transfer_event(
+                    session,
+                    transfer,
+                    "info",
+                    "wft-event-uploaded",
+                    [len(result.uploaded), sum(version.size for version in result.uploaded)],
+                )
             transfer.steps_done = [*transfer.steps_done, *result.steps]
             stored_plan = dict(transfer.plan or {})
             stored_plan["follow_ups"] = [to_data(f) for f in result.follow_ups]

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
 
+ENV_PARENT = "WFT_SUPERVISOR_PID"
+"""Set in the child's environment: the pid of the supervising process (see watch_parent)."""
 MAX_PAUSE = 60.0
 STABLE_AFTER = 30.0
 """A child that ran this long is considered healthy: the restart pause starts again from one second."""
@@ -38,6 +40,7 @@ class Supervisor:
     clock: Callable[[], float] = time.monotonic
     _child: subprocess.Popen[bytes] | None = field(default=None, init=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
     restarts: int = field(default=0, init=False)
 
@@ -51,13 +54,17 @@ class Supervisor:
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         env = dict(os.environ if self.env is None else self.env)
+        env[ENV_PARENT] = str(os.getpid())  # the child stops when this process is gone (kill -9 of serve)
         return subprocess.Popen(self.command, env=env)
 
     def _loop(self) -> None:
         pause = 1.0
         while not self._stop.is_set():
             started = self.clock()
-            self._child = self._spawn()
+            with self._lock:  # stop() sees either no new child or this one, never one it misses
+                if self._stop.is_set():
+                    return
+                self._child = self._spawn()
             log.info("worker started (pid %s)", self._child.pid)
             code = self._child.wait()
             if self._stop.is_set():
@@ -76,8 +83,9 @@ class Supervisor:
 
     def stop(self, timeout: float = 30.0) -> None:
         """Ask the child to finish its current work (SIGTERM: Celery's warm shutdown), then end it."""
-        self._stop.set()
-        child = self._child
+        with self._lock:
+            self._stop.set()
+            child = self._child
         if child is not None and child.poll() is None:
             child.send_signal(signal.SIGTERM)
             try:
@@ -87,3 +95,22 @@ class Supervisor:
                 child.wait()
         if self._thread is not None:
             self._thread.join(timeout)
+
+
+def watch_parent(stop: threading.Event, interval: float = 2.0) -> threading.Thread | None:
+    """In a supervised worker: end this process (SIGTERM to itself: a warm shutdown) once the supervising
+    process is gone, so that a ``kill -9`` of ``serve`` leaves no worker behind. None when unsupervised."""
+    expected = os.environ.get(ENV_PARENT, "")
+    if not expected.isdigit():
+        return None
+
+    def watch() -> None:
+        while not stop.wait(interval):
+            if os.getppid() != int(expected):
+                log.warning("the supervising process %s is gone: stopping", expected)
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+
+    thread = threading.Thread(target=watch, daemon=True, name="wikifile-transfer-parent-watch")
+    thread.start()
+    return thread

@@ -20,10 +20,11 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -46,10 +47,33 @@ def data_dir() -> Path:
     return Path(base).expanduser() / "wikifile-transfer"
 
 
+TOOLSDB_HOST = "tools.db.svc.wikimedia.cloud"
+
+
+def toolsdb_url(env: Mapping[str, str] | None = None) -> str | None:
+    """On Toolforge (``TOOL_TOOLSDB_USER``/``TOOL_TOOLSDB_PASSWORD`` set by the platform): ToolsDB, the
+    database ``<user>__wikifile_transfer`` (``WFT_TOOLSDB_DATABASE`` overrides the part after ``__``;
+    ToolsDB database names must start with the credential user and two underscores)."""
+    env = os.environ if env is None else env
+    user, password = env.get("TOOL_TOOLSDB_USER"), env.get("TOOL_TOOLSDB_PASSWORD")
+    if not user or not password:
+        return None
+    name = env.get("WFT_TOOLSDB_DATABASE") or "wikifile_transfer"
+    host = env.get("WFT_TOOLSDB_HOST") or TOOLSDB_HOST
+    return (
+        f"mysql+pymysql://{quote_plus(user)}:{quote_plus(password)}@{host}/"
+        f"{quote_plus(user)}__{quote_plus(name)}?charset=utf8mb4"
+    )
+
+
 def default_url() -> str:
+    """``WFT_DATABASE_URL``, else ToolsDB on Toolforge, else SQLite in the data folder."""
     explicit = os.environ.get(ENV_URL)
     if explicit:
         return explicit
+    toolsdb = toolsdb_url()
+    if toolsdb:
+        return toolsdb
     folder = data_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'wikifile-transfer.sqlite'}"

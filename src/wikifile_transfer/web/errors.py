@@ -85,6 +85,7 @@ def status_for(error: WftError) -> int:
 
 
 def problem(status: int, key: str, params: list[Any] | tuple[Any, ...] = ()) -> Response:
+    g.wft_error_key = key  # for the request's log line and the error metrics
     lang = request_lang()
     body = {
         "error": {"key": key, "params": params_json(list(params)), "message": msg(key, *params, lang=lang)},

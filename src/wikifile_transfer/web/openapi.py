@@ -18,6 +18,7 @@ from spectree import SpecTree
 
 from wikifile_transfer import __version__
 from wikifile_transfer.i18n import msg
+from wikifile_transfer.web.errors import ErrorResponse
 from wikifile_transfer.web.lang import request_lang
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ def _first_problem(errors: Any) -> str:
 
 
 def _rewrite(response: Response, status: int, key: str, params: list[str]) -> None:
+    g.wft_error_key = key
     body = {
         "error": {"key": key, "params": params, "message": msg(key, *params, lang=request_lang())},
         "request_id": getattr(g, "request_id", None),
@@ -67,5 +69,6 @@ api = SpecTree(
     before=before,
     after=after,
     validation_error_status=400,
+    validation_error_model=ErrorResponse,  # what ``before`` turns every validation failure into
     annotations=True,
 )

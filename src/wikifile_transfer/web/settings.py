@@ -11,7 +11,11 @@ never a silently weak fallback.
 * ``WFT_OAUTH_BASE``: the OAuth 2 endpoints' base, default ``https://meta.wikimedia.org/w/rest.php/oauth2``;
 * ``WFT_BOT_PASSWORD_LOGIN``: ``1`` allows signing in with a bot password (self-hosted, other wikis);
 * ``WIKIFILE_TRANSFER_CONFIG``: the TOML file naming custom wikis (the same file the CLI reads);
-* ``WFT_RATELIMIT_STORAGE``: ``memory://`` (default) or ``redis://…`` shared by all web processes.
+* ``WFT_RATELIMIT_STORAGE``: ``memory://`` (default) or ``redis://…`` shared by all web processes;
+  ``WFT_RATELIMIT_API``, ``WFT_RATELIMIT_EXPENSIVE``, ``WFT_RATELIMIT_SIGN_IN``: the budgets (web.ratelimit);
+* ``WFT_PROXY_COUNT``: how many reverse proxies in front of the app set ``X-Forwarded-For``/``-Proto``
+  (0: trust none, the default; a wrong number lets clients pick their own address);
+* ``WFT_METRICS_TOKEN``: when set, ``/metrics`` needs ``Authorization: Bearer <token>``.
 """
 
 from __future__ import annotations
@@ -36,6 +40,11 @@ class WebSettings:
     oauth_base: str = DEFAULT_OAUTH_BASE
     bot_password_login: bool = False
     ratelimit_storage: str = "memory://"
+    ratelimit_api: str = "600/minute"
+    ratelimit_expensive: str = "30/minute;600/hour"
+    ratelimit_sign_in: str = "10/minute;100/hour"
+    proxy_count: int = 0
+    metrics_token: str | None = field(default=None, repr=False)
     testing: bool = False
 
     @property
@@ -65,4 +74,22 @@ class WebSettings:
             oauth_base=(env.get("WFT_OAUTH_BASE") or DEFAULT_OAUTH_BASE).rstrip("/"),
             bot_password_login=env.get("WFT_BOT_PASSWORD_LOGIN", "").strip().lower() in ("1", "true", "yes"),
             ratelimit_storage=env.get("WFT_RATELIMIT_STORAGE") or "memory://",
+            ratelimit_api=_limit(env, "WFT_RATELIMIT_API", cls.ratelimit_api),
+            ratelimit_expensive=_limit(env, "WFT_RATELIMIT_EXPENSIVE", cls.ratelimit_expensive),
+            ratelimit_sign_in=_limit(env, "WFT_RATELIMIT_SIGN_IN", cls.ratelimit_sign_in),
+            proxy_count=_count(env, "WFT_PROXY_COUNT"),
+            metrics_token=env.get("WFT_METRICS_TOKEN") or None,
         )
+
+
+def _limit(env: Mapping[str, str], name: str, default: str) -> str:
+    from wikifile_transfer.web.ratelimit import check_limit  # noqa: PLC0415 - keeps settings import-light
+
+    return check_limit(env.get(name) or default, name)
+
+
+def _count(env: Mapping[str, str], name: str) -> int:
+    text = (env.get(name) or "0").strip()
+    if not text.isdigit():
+        raise ConfigError(f"{name}: must be a whole number ({text!r})", "environment")
+    return int(text)

@@ -7,8 +7,9 @@ redirects. So every URL the HTTP client fetches (every redirect hop too) goes th
 which stops DNS rebinding between the check and the connection.
 
 Only Wikimedia hosts and hosts the configuration names are allowed. Private addresses are refused
-unless the configuration allowed that very host with ``private_ok`` (a self-hosted wiki, the testbed on
-127.0.0.1).
+unless the configuration allowed that very host *and port* with ``private_ok`` (a self-hosted wiki, the
+testbed on 127.0.0.1:8080). The port matters: a wiki configured at 127.0.0.1:8080 must not open
+127.0.0.1:6379 (Redis), 127.0.0.1:3306 (the database) or any other service of the same machine.
 """
 
 from __future__ import annotations
@@ -83,18 +84,33 @@ class HostGuard:
     def __init__(self, resolver: Resolver | None = None) -> None:
         self._resolver: Resolver = resolver or system_resolver
         self._allowed: dict[str, bool] = {}
+        self._private_ports: dict[str, set[int] | None] = {}
+        """Ports of a ``private_ok`` host that may be contacted; None: any port."""
 
-    def allow_host(self, host: str, *, private_ok: bool = False) -> None:
-        """Allow ``host``. ``private_ok`` also allows private addresses and any port for this host only."""
+    def allow_host(self, host: str, *, private_ok: bool = False, port: int | None = None) -> None:
+        """Allow ``host``. ``private_ok`` also allows private addresses for this host only: on ``port``
+        (and the ports allowed before), or on any port when ``port`` is None."""
         name = normalize_host(host)
         self._allowed[name] = self._allowed.get(name, False) or private_ok
+        if not private_ok:
+            return
+        ports = self._private_ports.get(name, set())
+        if port is None or ports is None:
+            self._private_ports[name] = None
+        else:
+            self._private_ports[name] = {*ports, port}
 
     def allow_url(self, url: str, *, private_ok: bool = False) -> None:
-        """Allow the host of ``url`` (for example a configured wiki's api.php)."""
-        host = urlsplit(url).hostname
-        if not host:
+        """Allow the host of ``url`` (for example a configured wiki's api.php); with ``private_ok``, on the
+        URL's port only."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower())
+        except ValueError as err:
+            raise SsrfError(url, detail=f"malformed URL: {err}") from err
+        if not parts.hostname:
             raise SsrfError(url, detail="no host")
-        self.allow_host(host, private_ok=private_ok)
+        self.allow_host(parts.hostname, private_ok=private_ok, port=port)
 
     @staticmethod
     def is_wikimedia(host: str) -> bool:
@@ -106,8 +122,13 @@ class HostGuard:
         name = normalize_host(host)
         return name in self._allowed or self.is_wikimedia(name)
 
-    def private_ok(self, host: str) -> bool:
-        return self._allowed.get(normalize_host(host), False)
+    def private_ok(self, host: str, port: int | None = None) -> bool:
+        """Whether ``host`` may be on a private address (on ``port``, when given)."""
+        name = normalize_host(host)
+        if not self._allowed.get(name, False):
+            return False
+        ports = self._private_ports.get(name)
+        return port is None or ports is None or port in ports
 
     def check_url(self, url: str) -> None:
         """Raise SsrfError unless ``url`` is http(s) to an allowed host, port and address."""
@@ -126,8 +147,9 @@ class HostGuard:
             raise SsrfError(url, detail="credentials in URL")
         if not self.is_allowed(host):
             raise SsrfError(url, detail=f"host {host} is not an allowed wiki")
-        if self.private_ok(host):
+        if self.private_ok(host, port or DEFAULT_PORTS[scheme]):
             return
+        # A private_ok host on another port falls through: public addresses and ports 80/443 only.
         if port is not None and port not in DEFAULT_PORTS.values():
             raise SsrfError(url, detail=f"port {port} is not 80 or 443")
         addresses = list(self._resolver(host, port or DEFAULT_PORTS[scheme]))

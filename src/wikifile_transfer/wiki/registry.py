@@ -28,7 +28,7 @@ from wikifile_transfer.wiki.api import ApiClient
 from wikifile_transfer.wiki.guard import HostGuard
 from wikifile_transfer.wiki.http import HttpClient
 from wikifile_transfer.wiki.site import Wiki
-from wikifile_transfer.wiki.siteinfo import FILE_NS, MEDIA_NS
+from wikifile_transfer.wiki.siteinfo import FILE_NS, MEDIA_NS, SiteInfo
 from wikifile_transfer.wiki.urls import (
     PAGE_ID_PARAMS,
     PageUrl,
@@ -74,6 +74,10 @@ def api_key(api_url: str) -> str:
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, "", ""))
 
 
+def default_port(scheme: str) -> int:
+    return 443 if scheme.lower() == "https" else 80
+
+
 def wikimedia_api(host: str) -> str:
     return f"https://{host}/w/api.php"
 
@@ -109,7 +113,8 @@ class WikiRegistry:
             # Wikimedia hosts stay public-only; they are allowed anyway.
             private_ok = not is_wikimedia_host(url.host)
             self._private_ok[url.host] = private_ok
-            self.guard.allow_host(url.host, private_ok=private_ok)
+            # on its own port only: 127.0.0.1:8080 being a wiki says nothing about 127.0.0.1:6379
+            self.guard.allow_host(url.host, private_ok=private_ok, port=url.port or default_port(url.scheme))
 
     # --- public -----------------------------------------------------------------------------------
 
@@ -223,8 +228,17 @@ class WikiRegistry:
         else:
             wiki = self._prepare(Wiki(name, ApiClient(api_url, self.http), credentials))
             self._by_api[key] = wiki
+        if self._private_ok.get(url.host, False):
+            # Its files are served from its $wgServer, which may be another port than the configured
+            # URL (a proxy in front of it): that origin belongs to the configured wiki too.
+            wiki.on_siteinfo = self._allow_server
+            if wiki.cached_siteinfo is not None:
+                self._allow_server(wiki.cached_siteinfo)
         self._by_name[name] = wiki
         return wiki
+
+    def _allow_server(self, site: SiteInfo) -> None:
+        self.guard.allow_url(site.server, private_ok=True)
 
     def _configured_on(self, netloc: str) -> list[str]:
         return [name for name, url in self._configured_urls.items() if url.netloc == netloc]
@@ -330,8 +344,10 @@ class WikiRegistry:
         found = urlsplit(urljoin(response.url or page, href))
         if found.scheme not in ("http", "https") or not found.hostname:
             raise UnknownWikiError(url.netloc, detail=f"EditURI {href!r} is not an http(s) URL")
-        if found.hostname != url.host:
-            self.guard.allow_host(found.hostname, private_ok=private_ok)
+        if found.hostname != url.host or private_ok:
+            self.guard.allow_host(
+                found.hostname, private_ok=private_ok, port=found.port or default_port(found.scheme)
+            )
         api = urlunsplit((found.scheme, found.netloc, found.path, "", ""))
         if api.endswith("/api.php"):
             return api

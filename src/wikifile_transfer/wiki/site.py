@@ -43,6 +43,9 @@ class Wiki:
         self._login_lock = threading.Lock()
         # API URLs of the wikis whose files this wiki shows as its own (planner.shared_repository_wikis)
         self.shared_repository_apis: list[str] | None = None
+        # called once with the fetched siteinfo (the registry lets a private configured wiki's own
+        # server through the SSRF guard)
+        self.on_siteinfo: Callable[[SiteInfo], None] | None = None
 
     def __repr__(self) -> str:
         # Never reads credential_source: a repr in a log line must not query the database.
@@ -83,7 +86,10 @@ class Wiki:
     def siteinfo(self) -> SiteInfo:
         """The wiki's siteinfo, fetched on first use and then kept (it changes with deployments only)."""
         if self._siteinfo is None:
-            self._siteinfo = fetch_siteinfo(self.api)
+            site = fetch_siteinfo(self.api)
+            if self.on_siteinfo is not None:
+                self.on_siteinfo(site)
+            self._siteinfo = site
         return self._siteinfo
 
     def ensure_login(self) -> None:

@@ -40,6 +40,7 @@ from wikifile_transfer.web.api.meta import UserOut, user_out
 from wikifile_transfer.web.auth import csrf_token, current_user_id, sign_in, sign_out
 from wikifile_transfer.web.errors import ApiProblem, ErrorResponse
 from wikifile_transfer.web.openapi import api
+from wikifile_transfer.web.ratelimit import rate_limited
 from wikifile_transfer.web.services import Services, services
 from wikifile_transfer.web.settings import WebSettings
 from wikifile_transfer.wiki.oauth2 import OAuthConsumer, WikimediaOAuth, new_verifier
@@ -131,6 +132,7 @@ class CallbackQuery(BaseModel):
 
 
 @blueprint.get("/oauth/start")
+@rate_limited("sign-in")
 @api.validate(query=StartQuery, resp=Response("HTTP_302", HTTP_404=ErrorResponse), tags=["session"])
 def oauth_start(query: StartQuery) -> WerkzeugResponse:
     """Start signing in with a Wikimedia account: redirects to Meta's OAuth 2 authorization page."""
@@ -153,6 +155,7 @@ def _pending() -> dict[str, Any] | None:
 
 
 @blueprint.get("/oauth/callback")
+@rate_limited("sign-in")
 @api.validate(query=CallbackQuery, resp=Response("HTTP_302", HTTP_404=ErrorResponse), tags=["session"])
 def oauth_callback(query: CallbackQuery) -> WerkzeugResponse:
     """Where Meta sends the browser back: finishes the sign-in and redirects into the app (with
@@ -217,6 +220,7 @@ class SignedInOut(BaseModel):
 
 
 @blueprint.post("/botpassword")
+@rate_limited("sign-in")
 @api.validate(
     json=BotPasswordIn,
     resp=Response(
