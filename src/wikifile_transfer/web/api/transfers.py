@@ -345,7 +345,7 @@ def transfer_stats(query: StatsQuery) -> StatsOut:
             str(s): int(n)
             for s, n in session.execute(
                 select(Transfer.state, func.count()).where(Transfer.user_id == uid).group_by(Transfer.state)
-            ).tuples()
+            ).all()
         }
         by_outcome = {
             str(o): int(n)
@@ -353,14 +353,14 @@ def transfer_stats(query: StatsQuery) -> StatsOut:
                 select(Transfer.outcome, func.count())
                 .where(Transfer.user_id == uid, Transfer.outcome.is_not(None))
                 .group_by(Transfer.outcome)
-            ).tuples()
+            ).all()
         }
         since = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
         recent = session.execute(
             select(Transfer.created_at, Transfer.state).where(
                 Transfer.user_id == uid, Transfer.created_at >= since
             )
-        ).tuples()
+        ).all()
         per_week: dict[dt.date, Counter[str]] = {
             first + dt.timedelta(weeks=n): Counter() for n in range(query.weeks)
         }
