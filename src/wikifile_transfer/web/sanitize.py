@@ -197,7 +197,7 @@ class _Sanitiser(HTMLParser):
             elif name == "style" and _DANGEROUS_STYLE.search(html.unescape(text)):
                 continue
             kept.append(f' {name}="{html.escape(text, quote=True)}"')
-        if tag == "a" and any(k.startswith(" href=") for k in kept):
+        if tag == "a" and any(k.startswith(' href="http') or k.startswith(' href="mailto') for k in kept):
             kept.append(' target="_blank" rel="noopener noreferrer nofollow"')
         return "".join(kept)
 

@@ -137,6 +137,8 @@ def _site(  # noqa: PLR0917 - one call site per shape, keyword-only would only a
 ) -> Site:
     url = str(site.get("url", ""))
     host = urlsplit(url).hostname or url
+    if lang is None and lang_hint and english_name(lang_hint):  # an organisation's wiki in one language
+        lang, lang_name = lang_hint.lower(), english_name(lang_hint)
     return Site(
         name=wikimedia_name(host),
         dbname=str(site.get("dbname", "")),
@@ -155,6 +157,14 @@ def _site(  # noqa: PLR0917 - one call site per shape, keyword-only would only a
 
 def to_json(sites: Iterable[Site], source: str) -> dict[str, Any]:
     return {"format": FORMAT, "source": source, "sites": [asdict(s) for s in sites]}
+
+
+def dumps(sites: Iterable[Site], source: str) -> str:
+    """The file's text: compact, one wiki a line (small, and a refresh diffs readably)."""
+    data = to_json(sites, source)
+    lines = [json.dumps(s, ensure_ascii=False, separators=(",", ":")) for s in data["sites"]]
+    head = json.dumps({"format": data["format"], "source": source}, ensure_ascii=False)[:-1]
+    return head + ', "sites": [\n' + ",\n".join(lines) + "\n]}\n"
 
 
 def from_json(data: Mapping[str, Any]) -> list[Site]:
@@ -206,15 +216,19 @@ def search(
     listed; closed ones only when asked. Exact name matches come first."""
     needle = (q or "").strip().lower()
     language = (lang or "").strip().lower()
+    candidates = list(sites)
+    # a language code is matched exactly ("ar" is Arabic, not Aragonese); anything else by name prefix
+    by_code = bool(language) and any(site.lang == language for site in candidates)
     found: list[Site] = []
-    for site in sites:
+    for site in candidates:
         if site.private or (site.closed and not include_closed):
             continue
         if project and site.project != project:
             continue
-        if language and not (
-            (site.lang or "") == language
-            or (site.lang_name or "").lower().startswith(language)
+        if by_code and site.lang != language:
+            continue
+        if language and not by_code and not (
+            (site.lang_name or "").lower().startswith(language)
             or (site.autonym or "").lower().startswith(language)
         ):
             continue
@@ -233,6 +247,6 @@ def write_refreshed(answer: Mapping[str, Any], source: str, path: Path | None = 
     target = path or refreshed_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(to_json(sites, source), ensure_ascii=False, indent=0), encoding="utf-8")
+    tmp.write_text(dumps(sites, source), encoding="utf-8")
     tmp.replace(target)
     return target, len(sites)
