@@ -1,6 +1,6 @@
 """Build ``src/wikifile_transfer/wiki/data/sitematrix.json`` (the bundled Wikimedia site list).
 
-Source: a stored answer of Meta's ``action=sitematrix&formatversion=2`` (996 wikis; it predates Wikifunctions),
+Source: a stored answer of Meta's ``action=sitematrix&formatversion=2`` (996 wikis; before Wikifunctions),
 transcribed in ``sitematrix-langs.txt`` (per language: code, autonym, direction, its wikis with closed flags)
 and ``sitematrix-specials.txt`` (the multilingual and organisational wikis with private/closed/fishbowl
 flags). Local site names (``ویکیپدیا``) were not kept: each language wiki is named after its project. The

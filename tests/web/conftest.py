@@ -153,7 +153,9 @@ class RecordingPreparer:
 
 def sample_plan(title: str = "File:A.png", text: str = "{{Information|description=A}}") -> dict[str, Any]:
     """A small stored plan (what record_plan writes), for rows made without a wiki."""
-    version = FileVersion("2024-01-02T03:04:05Z", "Alice", "Own work", "a" * 40, 1234, 10, 20, "image/png", "x")
+    version = FileVersion(
+        "2024-01-02T03:04:05Z", "Alice", "Own work", "a" * 40, 1234, 10, 20, "image/png", "x"
+    )
     source = SourceFile(
         ref=SourceRef("src", title),
         wiki_name="src",
@@ -163,7 +165,9 @@ def sample_plan(title: str = "File:A.png", text: str = "{{Information|descriptio
         revisions=[],
         text=text,
     )
-    plan = TransferPlan(source=source, target_wiki="commons", target_title=title, page_text=text + "\n", summary="s")
+    plan = TransferPlan(
+        source=source, target_wiki="commons", target_title=title, page_text=text + "\n", summary="s"
+    )
     plan.follow_ups = [FollowUp("mark-source", FollowUpStatus.SKIPPED, "wft-followup-mark-off")]
     return plan_to_data(plan)
 

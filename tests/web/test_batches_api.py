@@ -4,9 +4,9 @@ handed to the preparer), the dry-run table, editing items, run/cancel/retry, pro
 from __future__ import annotations
 
 import pytest
-from conftest import RecordingPreparer
 from sqlalchemy import update
 
+from conftest import RecordingPreparer
 from wikifile_transfer.store.models import Batch, Transfer
 
 
@@ -15,7 +15,14 @@ def create(client, **body):
 
 
 def test_a_url_list_becomes_items_at_once_and_the_dry_run_is_handed_over(alice, web_services) -> None:
-    lines = ["# a comment", "src:File:A.png", "", "src:File:A.png", "nonsense", "https://x.example/wiki/File:B.png"]
+    lines = [
+        "# a comment",
+        "src:File:A.png",
+        "",
+        "src:File:A.png",
+        "nonsense",
+        "https://x.example/wiki/File:B.png",
+    ]
     response = create(alice, kind="urls", urls=lines)
     assert response.status_code == 202
     batch = response.get_json()
@@ -62,7 +69,9 @@ def test_bad_batch_requests_are_400(alice, body) -> None:
 def planned_batch(alice, web_db, make_transfer) -> tuple[int, list[int]]:
     """A planned batch of five items: ready, ready with a warning, blocked, failed, ready."""
     with web_db.session() as session:
-        batch = Batch(user_id=alice.user_id, target_wiki="commons", source_kind="urls", state="planned", item_count=5)
+        batch = Batch(
+            user_id=alice.user_id, target_wiki="commons", source_kind="urls", state="planned", item_count=5
+        )
         session.add(batch)
         session.flush()
         batch_id = batch.id
@@ -70,12 +79,24 @@ def planned_batch(alice, web_db, make_transfer) -> tuple[int, list[int]]:
     block = [{"id": "licence", "outcome": "block", "key": "wft-check-licence-bad", "params": ["Non-free"]}]
     ids = [
         make_transfer(alice.user_id, "ready", batch_id=batch_id, position=1, source_title="File:Alpha.png"),
-        make_transfer(alice.user_id, "ready", batch_id=batch_id, position=2, source_title="File:Beta.png", report=warn),
         make_transfer(
-            alice.user_id, "blocked", batch_id=batch_id, position=3, source_title="File:Gamma.png", report=block
+            alice.user_id, "ready", batch_id=batch_id, position=2, source_title="File:Beta.png", report=warn
         ),
         make_transfer(
-            alice.user_id, "failed", batch_id=batch_id, position=4, source_title="File:Delta.png", error_key="wft-error-missing-file"
+            alice.user_id,
+            "blocked",
+            batch_id=batch_id,
+            position=3,
+            source_title="File:Gamma.png",
+            report=block,
+        ),
+        make_transfer(
+            alice.user_id,
+            "failed",
+            batch_id=batch_id,
+            position=4,
+            source_title="File:Delta.png",
+            error_key="wft-error-missing-file",
         ),
         make_transfer(alice.user_id, "ready", batch_id=batch_id, position=5, source_title="File:Epsilon.png"),
     ]
@@ -99,7 +120,9 @@ def test_the_dry_run_table_filters_sorts_and_pages(alice, planned_batch) -> None
     assert alice.get(f"{url}?sort=nonsense").status_code == 400
 
 
-def test_items_are_excluded_renamed_and_bulk_excluded_before_the_run(alice, planned_batch, web_services) -> None:
+def test_items_are_excluded_renamed_and_bulk_excluded_before_the_run(
+    alice, planned_batch, web_services
+) -> None:
     batch_id, ids = planned_batch
     item = f"/api/v1/batches/{batch_id}/items"
     assert alice.patch(f"{item}/{ids[0]}", json={"excluded": True}).get_json()["status"] == "excluded"

@@ -20,9 +20,20 @@ def test_scripts_handlers_and_dangerous_urls_are_gone() -> None:
     )
     out = sanitise_html(html, BASE)
     lowered = out.lower()
-    for bad in ("script", "onclick", "onerror", "javascript", "iframe", "svg", "form", "input", "url(", "comment"):
+    for bad in (
+        "script",
+        "onclick",
+        "onerror",
+        "javascript",
+        "iframe",
+        "svg",
+        "form",
+        "input",
+        "url(",
+        "comment",
+    ):
         assert bad not in lowered, bad
-    assert '<p>Hi <b>there</b></p>' in out
+    assert "<p>Hi <b>there</b></p>" in out
     assert "inside" not in out  # dropped with its container
     assert '<span style="color:red">red</span>' in out
     assert '<img alt="pic">' in out
@@ -34,7 +45,10 @@ def test_links_and_images_become_absolute_on_the_wiki_and_open_outside() -> None
         '<a href="/wiki/Main_Page">m</a><a href="#top">t</a><img src="//upload.example/a.png" srcset="x 2x">',
         BASE,
     )
-    assert '<a href="https://wiki.example/wiki/Main_Page" target="_blank" rel="noopener noreferrer nofollow">' in out
+    assert (
+        '<a href="https://wiki.example/wiki/Main_Page" target="_blank" rel="noopener noreferrer nofollow">'
+        in out
+    )
     assert '<a href="#top">' in out
     assert '<img src="https://upload.example/a.png">' in out
     assert "srcset" not in out

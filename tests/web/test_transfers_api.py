@@ -8,11 +8,12 @@ import datetime as dt
 import io
 import json
 
-from conftest import sample_plan
 from sqlalchemy import select
 
+from conftest import sample_plan
 from wikifile_transfer.store import repo
 from wikifile_transfer.store.models import Transfer
+from wikifile_transfer.web.api.transfers import csv_cell
 
 
 def test_signed_out_gets_401_with_a_key(app) -> None:
@@ -23,7 +24,9 @@ def test_signed_out_gets_401_with_a_key(app) -> None:
 
 def test_history_filters_and_keyset_pages(alice, make_transfer) -> None:
     ids = [make_transfer(alice.user_id, "done", source_title=f"File:N{n}.png") for n in range(5)]
-    failed = make_transfer(alice.user_id, "failed", error_key="wft-error-missing-file", error_params=["X", "src"])
+    failed = make_transfer(
+        alice.user_id, "failed", error_key="wft-error-missing-file", error_params=["X", "src"]
+    )
     first = alice.get("/api/v1/transfers?limit=4").get_json()
     assert [i["id"] for i in first["items"]] == [failed, ids[4], ids[3], ids[2]]
     assert first["next"] == ids[2] and first["partial"] is False
@@ -66,7 +69,9 @@ def test_details_with_checks_follow_ups_page_text_and_events(alice, make_transfe
 
 
 def test_events_and_progress_polls_return_only_newer_events(alice, make_transfer, web_db) -> None:
-    tid = make_transfer(alice.user_id, "running", current_step="wft-step-upload-version", step_params=["1", "3"])
+    tid = make_transfer(
+        alice.user_id, "running", current_step="wft-step-upload-version", step_params=["1", "3"]
+    )
     first = alice.get(f"/api/v1/transfers/{tid}/events").get_json()
     assert len(first["events"]) == 1
     with web_db.session() as session:
@@ -74,11 +79,15 @@ def test_events_and_progress_polls_return_only_newer_events(alice, make_transfer
         repo.transfer_event(session, transfer, "step", "wft-step-page-text", [])
     newer = alice.get(f"/api/v1/transfers/{tid}/events?after={first['last_event_id']}").get_json()
     assert [e["key"] for e in newer["events"]] == ["wft-step-page-text"]
-    progress = alice.get(f"/api/v1/transfers/{tid}/progress?after_event_id={first['last_event_id']}").get_json()
+    progress = alice.get(
+        f"/api/v1/transfers/{tid}/progress?after_event_id={first['last_event_id']}"
+    ).get_json()
     assert progress["transfer"]["step"]["key"] == "wft-step-upload-version"
     assert progress["transfer"]["finished"] is False
     assert [e["key"] for e in progress["events"]] == ["wft-step-page-text"]
-    again = alice.get(f"/api/v1/transfers/{tid}/progress?after_event_id={progress['last_event_id']}").get_json()
+    again = alice.get(
+        f"/api/v1/transfers/{tid}/progress?after_event_id={progress['last_event_id']}"
+    ).get_json()
     assert again["events"] == [] and again["last_event_id"] == progress["last_event_id"]
 
 
@@ -145,8 +154,6 @@ def test_csv_export_is_the_filtered_history_and_defuses_formulas(alice, make_tra
 
 
 def test_csv_cell_neutralises_formula_starts() -> None:
-    from wikifile_transfer.web.api.transfers import csv_cell
-
     assert csv_cell("=1+1") == "'=1+1"
     assert csv_cell("+x") == "'+x" and csv_cell("@x") == "'@x" and csv_cell("-x") == "'-x"
     assert csv_cell("File:X") == "File:X" and csv_cell(None) == ""
@@ -203,7 +210,9 @@ def test_sse_resumes_after_last_event_id_and_a_running_one_ends_by_time(alice, m
     frames = sse_frames(response.get_data(as_text=True))
     ids = [int(f["id"]) for f in frames if "id" in f]
     assert ids == [later]
-    assert all(f.get("event") != "end" for f in frames)  # still running: closed by time, the browser reconnects
+    assert all(
+        f.get("event") != "end" for f in frames
+    )  # still running: closed by time, the browser reconnects
 
 
 def test_errors_speak_the_requested_language(alice) -> None:

@@ -227,9 +227,13 @@ def search(
             continue
         if by_code and site.lang != language:
             continue
-        if language and not by_code and not (
-            (site.lang_name or "").lower().startswith(language)
-            or (site.autonym or "").lower().startswith(language)
+        if (
+            language
+            and not by_code
+            and not (
+                (site.lang_name or "").lower().startswith(language)
+                or (site.autonym or "").lower().startswith(language)
+            )
         ):
             continue
         if needle and not site.matches(needle):
