@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from wikifile_transfer.errors import WftError
@@ -69,15 +69,37 @@ class InlinePreparer:
 @dataclass
 class ThreadPreparer:
     """Prepares in a daemon thread of this process: the embedded mode without a worker. A process that
-    stops mid-way leaves the batch ``expanding`` or ``planning``; preparing it again continues it."""
+    stops mid-way leaves the batch ``expanding`` or ``planning``; preparing it again continues it.
+
+    One thread per batch at a time: asked again while it works (a second rename), it runs once more
+    when done instead of planning the same items twice at once."""
 
     context: JobContext
+    _working: dict[int, bool] = field(default_factory=dict, init=False)  # batch id → asked again meanwhile
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def prepare(self, batch_id: int) -> None:
-        def work() -> None:
+        with self._lock:
+            if batch_id in self._working:
+                self._working[batch_id] = True
+                return
+            self._working[batch_id] = False
+        threading.Thread(
+            target=self._work, args=(batch_id,), daemon=True, name=f"wft-prepare-{batch_id}"
+        ).start()
+
+    def _work(self, batch_id: int) -> None:
+        while True:
             try:
                 prepare_batch(self.context, batch_id)
             except Exception:  # a background thread has no caller to tell: log it (the batch stays as is)
                 log.exception("preparing batch %s failed", batch_id)
+            with self._lock:
+                if not self._working.get(batch_id):
+                    self._working.pop(batch_id, None)
+                    return
+                self._working[batch_id] = False
 
-        threading.Thread(target=work, daemon=True, name=f"wft-prepare-{batch_id}").start()
+    def busy(self) -> bool:
+        with self._lock:
+            return bool(self._working)

@@ -9,7 +9,7 @@ the source and dry-runs every item in the background. The table fills while it w
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from flask import Blueprint, Response
 from pydantic import BaseModel, Field, model_validator
@@ -25,6 +25,7 @@ from wikifile_transfer.store import repo
 from wikifile_transfer.store.models import TITLE, WIKI, Batch, Transfer
 from wikifile_transfer.store.states import ACTIVE, BatchState, TransferState
 from wikifile_transfer.web.api.common import (
+    MAX_ID,
     BatchOut,
     EventOut,
     EventsOut,
@@ -126,7 +127,7 @@ def create_batch(json: BatchCreate) -> tuple[BatchOut, int]:
 
 class BatchListQuery(BaseModel):
     limit: int = Field(default=20, ge=1, le=100)
-    after: int | None = Field(default=None, ge=1)
+    after: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class BatchPage(BaseModel):
@@ -278,7 +279,7 @@ def patch_item(batch_id: int, transfer_id: int, json: ItemPatch) -> TransferOut:
 
 
 class BulkExclude(BaseModel):
-    ids: list[int] = Field(min_length=1, max_length=MAX_LINES)
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=MAX_LINES)
     excluded: bool = True
 
 
@@ -313,6 +314,21 @@ def bulk_exclude(batch_id: int, json: BulkExclude) -> BulkResult:
 
 
 # --- run, cancel, retry -------------------------------------------------------------------------------
+
+
+@blueprint.post("/batches/<int:batch_id>/prepare")
+@api.validate(resp=Resp(HTTP_202=BatchOut, HTTP_409=ErrorResponse, **ERRORS), tags=["batches"])
+def prepare_batch(batch_id: int) -> tuple[BatchOut, int]:
+    """Start the expansion and dry run again for a batch still ``expanding`` or ``planning`` (its worker
+    was lost, or a worker restarted): it continues where it stopped."""
+    svc, uid = services(), user_id()
+    with svc.db.read_session() as session:
+        state = BatchState(own_batch(session, uid, batch_id).state)
+    if state not in (BatchState.EXPANDING, BatchState.PLANNING):
+        raise ApiProblem(409, "wft-api-batch-prepared", str(batch_id), state.value)
+    svc.batch_preparer().prepare(batch_id)
+    with svc.db.read_session() as session:
+        return batch_out(session, own_batch(session, uid, batch_id), request_lang()), 202
 
 
 @blueprint.post("/batches/<int:batch_id>/run")
@@ -382,7 +398,7 @@ def batch_events(batch_id: int, query: EventsQuery) -> EventsOut:
 
 
 class ProgressQuery(BaseModel):
-    after_event_id: int | None = Field(default=None, ge=0)
+    after_event_id: int | None = Field(default=None, ge=0, le=MAX_ID)
 
 
 class BatchProgress(BaseModel):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from flask import g
+from flask import g, request
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -186,6 +186,22 @@ def event_out(event: Event, lang: str) -> EventOut:
 # --- per-user isolation ---------------------------------------------------------------------------
 
 
+MAX_ID = 2**31 - 1
+"""Ids above this exist nowhere (every database's INTEGER holds them); a bigger one is "not found" rather
+than an overflow deep in the database driver."""
+
+
+def refuse_nul() -> None:
+    """``before_request`` of the API blueprints: a NUL character in the query or the body is refused
+    (400) before it reaches a title filter or a database: PostgreSQL rejects NUL in text with an error,
+    and no wiki title, URL or name contains one."""
+    if "\x00" in request.query_string.decode("latin-1") or "%00" in request.query_string.decode("latin-1"):
+        raise ApiProblem(400, "wft-http-invalid-input", "NUL")
+    body = request.get_data(cache=True)
+    if b"\x00" in body or b"\\u0000" in body:
+        raise ApiProblem(400, "wft-http-invalid-input", "NUL")
+
+
 def require_sign_in() -> None:
     """``before_request`` of every API blueprint but the session's own: 401 unless signed in, and the
     user's id in ``g.user_id`` for :func:`~wikifile_transfer.web.auth.user_id`.
@@ -197,11 +213,12 @@ def require_sign_in() -> None:
     if uid is None:
         raise ApiProblem(401, "wft-http-unauthorized", "401")
     g.user_id = uid
+    refuse_nul()
 
 
 def own_transfer(session: Session, user_id: int, transfer_id: int) -> Transfer:
     """The user's transfer, or 404: a missing id and another user's transfer look the same."""
-    transfer = repo.get_transfer(session, user_id, transfer_id)
+    transfer = repo.get_transfer(session, user_id, transfer_id) if transfer_id <= MAX_ID else None
     if transfer is None:
         raise ApiProblem(404, "wft-error-no-such-transfer", str(transfer_id))
     return transfer
@@ -209,14 +226,16 @@ def own_transfer(session: Session, user_id: int, transfer_id: int) -> Transfer:
 
 def own_batch(session: Session, user_id: int, batch_id: int) -> Batch:
     """The user's batch, or 404 (see :func:`own_transfer`)."""
-    batch = repo.get_batch(session, user_id, batch_id)
+    batch = repo.get_batch(session, user_id, batch_id) if batch_id <= MAX_ID else None
     if batch is None:
         raise ApiProblem(404, "wft-error-no-such-batch", str(batch_id))
     return batch
 
 
 class EventsQuery(BaseModel):
-    after: int | None = Field(default=None, ge=0, description="only events newer than this event id")
+    after: int | None = Field(
+        default=None, ge=0, le=MAX_ID, description="only events newer than this event id"
+    )
     limit: int = Field(default=200, ge=1, le=repo.MAX_EVENTS)
 
 

@@ -44,7 +44,10 @@ class ArticleUseIn(BaseModel):
     title: str = Field(min_length=1, max_length=TITLE, description="the article (it must exist)")
     caption: str | None = Field(default=None, max_length=1000)
     base_revid: int | None = Field(
-        default=None, ge=1, description="the revision the preview showed: saves only over exactly that one"
+        default=None,
+        ge=1,
+        le=2**53,
+        description="the revision the preview showed: saves only over exactly that one",
     )
 
     def to_model(self) -> ArticleUse:

@@ -31,6 +31,7 @@ from wikifile_transfer.transfer.model import ArticleUse, CheckReport, TransferPl
 from wikifile_transfer.transfer.serialize import options_to_data, plan_from_data, report_from_data
 from wikifile_transfer.transfer.service import TransferOptions, TransferService
 from wikifile_transfer.web.api.common import (
+    MAX_ID,
     CheckOut,
     EventOut,
     EventsOut,
@@ -187,7 +188,7 @@ class HistoryQuery(BaseModel):
     target_wiki: str | None = Field(default=None, max_length=WIKI)
     since: dt.date | None = Field(default=None, description="created on or after this day (UTC)")
     until: dt.date | None = Field(default=None, description="created on or before this day (UTC)")
-    batch: int | None = Field(default=None, ge=1)
+    batch: int | None = Field(default=None, ge=1, le=MAX_ID)
     q: str | None = Field(default=None, max_length=TITLE, description="text in the source or target title")
 
     def to_filter(self) -> history.HistoryFilter:
@@ -208,7 +209,7 @@ class HistoryQuery(BaseModel):
 
 class ListQuery(HistoryQuery):
     limit: int = Field(default=50, ge=1, le=200)
-    after: int | None = Field(default=None, ge=1, description="the ``next`` of the previous page")
+    after: int | None = Field(default=None, ge=1, le=MAX_ID, description="the ``next`` of the previous page")
 
 
 class TransferPage(BaseModel):
@@ -404,7 +405,9 @@ def transfer_events(transfer_id: int, query: EventsQuery) -> EventsOut:
 
 
 class ProgressQuery(BaseModel):
-    after_event_id: int | None = Field(default=None, ge=0, description="only events newer than this id")
+    after_event_id: int | None = Field(
+        default=None, ge=0, le=MAX_ID, description="only events newer than this id"
+    )
 
 
 class TransferProgress(BaseModel):
@@ -463,7 +466,7 @@ def retry_transfer(transfer_id: int) -> TransferDetail:
 
 
 class RetryAllIn(BaseModel):
-    batch: int | None = Field(default=None, ge=1, description="only this batch's items")
+    batch: int | None = Field(default=None, ge=1, le=MAX_ID, description="only this batch's items")
     all: bool = Field(default=False, description="blocked and cancelled ones too, not only failed")
 
 
