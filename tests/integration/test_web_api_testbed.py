@@ -213,6 +213,18 @@ def test_a_blocked_transfer_is_kept_with_its_report_and_not_queued(testbed, web)
     assert body["state"] == "blocked" and body["status"] == "blocked"
     assert any(c["id"] == "licence" and c["result"] == "block" for c in body["checks"])
     assert web.dispatcher.sent == []
+    # editing the non-free tag away does not make the file free: the licence gate judges the source
+    edited = web.patch(f"/api/v1/transfers/{body['id']}", json={"page_text": "{{Information|description=x}}"})
+    assert edited.status_code == 200, edited.get_json()
+    after = edited.get_json()
+    assert after["state"] == "blocked" and after["page_text"] == "{{Information|description=x}}"
+    assert {c["id"] for c in after["checks"]} >= {"licence", "page-text"}
+    retried = web.post(f"/api/v1/transfers/{body['id']}/retry").get_json()
+    assert retried["state"] == "queued"
+    assert web.run_dispatched() == ["finished"]
+    assert (
+        web.get(f"/api/v1/transfers/{body['id']}").get_json()["status"] == "blocked"
+    )  # checked again: blocked
     missing = web.post(
         "/api/v1/transfers/preview",
         json={"source": src_url(testbed, "File:" + unique("Never.png")), "target": "commons"},

@@ -66,3 +66,26 @@ def test_every_api_endpoint_is_in_the_openapi_document(app) -> None:
     assert {"TransferDetail", "PreviewOut", "BatchOut", "ErrorResponse"} <= {
         name.split(".")[0] for name in spec["components"]["schemas"]
     }
+
+
+def test_convert_offline_rewrites_a_page_without_any_request(alice) -> None:
+    body = alice.post(
+        "/api/v1/convert",
+        json={
+            "source": "en.wikipedia",
+            "target": "commons",
+            "offline": True,
+            "text": "== Summary ==\nA [[Category:X]]",
+        },
+    )
+    assert body.status_code == 200, body.get_json()
+    data = body.get_json()
+    assert data["status"] in ("ok", "warn", "blocked")
+    assert "<!-- [[Category:X]] -->" in data["text"]
+    assert data["categories"]["commented"] == ["X"] and "{{Information" in data["text"]
+    refused = alice.post(
+        "/api/v1/convert",
+        json={"source": "a", "target": "b", "offline": True, "text": "x", "rules_page": "commons:R"},
+    )
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["key"] == "wft-error-offline-rules-page"
