@@ -70,7 +70,7 @@ def edited_text_check(plan: TransferPlan) -> list[CheckResult]:
     upload log) are part of the planned text, and a hand edit is the easiest way to lose them."""
     if plan.source.page_url in plan.page_text:
         return []
-    return [CheckResult("page-text", Outcome.WARN, "wft-check-page-text-no-source", (plan.source.page_url,))]
+    return [CheckResult("page-text", Outcome.WARN, "wft-api-page-text-no-source", (plan.source.page_url,))]
 
 
 def checked_plan(

@@ -8,6 +8,7 @@ Nothing here writes to a wiki or to the database.
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from babel import Locale, UnknownLocaleError
@@ -19,7 +20,6 @@ from wikifile_transfer.cli.convert import converted_json, notes_json
 from wikifile_transfer.errors import InputError, NotAFileError, WftError
 from wikifile_transfer.store.models import TITLE, WIKI
 from wikifile_transfer.transfer.describe import Sites, build_context, describe, load_rules_page, rules_for
-from wikifile_transfer.transfer.target import fetch_target_state
 from wikifile_transfer.web.api.common import (
     CheckOut,
     FollowUpOut,
@@ -274,13 +274,19 @@ def check_title(query: TitleQuery) -> TitleOut:
     wanted = (query.extension or "").lower().lstrip(".") or None
     extension_ok = None if wanted is None else extension == wanted
     allowed = extension in site.file_extensions if site.file_extensions else None
-    state = fetch_target_state(wiki, title)
-    if state.invalid_reason is not None:
+    # one small request: no page text (fetch_target_state reads it; a keystroke must not)
+    page = next(iter(wiki.api.query_pages([title], TITLE_PARAMS)), {})
+    if page.get("invalid"):
         return TitleOut(
             valid=False,
             title=title,
-            problem=message_of(InputError(title, detail=state.invalid_reason), lang),
+            problem=message_of(InputError(title, detail=str(page.get("invalidreason", ""))), lang),
         )
+    state = TitleState(
+        title=str(page.get("title", title)),
+        page_exists=not page.get("missing", False),
+        file_exists=str(page.get("imagerepository") or "") != "",
+    )
     problem = None
     if extension_ok is False:
         problem = message_of(WftError(wanted or "", extension, key="wft-api-title-extension"), lang)
@@ -292,10 +298,20 @@ def check_title(query: TitleQuery) -> TitleOut:
         problem=problem,
         extension_ok=extension_ok,
         extension_allowed=allowed,
-        exists=state.page_exists or bool(state.sha1s),
-        file_exists=bool(state.sha1s),
+        exists=state.page_exists or state.file_exists,
+        file_exists=state.file_exists,
         url=wiki.page_url(state.title),
     )
+
+
+TITLE_PARAMS: dict[str, object] = {"prop": "info|imageinfo", "iiprop": "timestamp", "iilimit": 1}
+
+
+@dataclass(frozen=True)
+class TitleState:
+    title: str
+    page_exists: bool
+    file_exists: bool
 
 
 def message_of(error: WftError, lang: str) -> MessageOut:
