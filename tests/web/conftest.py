@@ -16,6 +16,16 @@ from wikifile_transfer.jobs.context import JobContext
 from wikifile_transfer.store import migrate, repo
 from wikifile_transfer.store.crypto import SecretBox, generate_key
 from wikifile_transfer.store.db import Database
+from wikifile_transfer.store.models import Transfer
+from wikifile_transfer.transfer.model import (
+    FileVersion,
+    FollowUp,
+    FollowUpStatus,
+    SourceFile,
+    SourceRef,
+    TransferPlan,
+)
+from wikifile_transfer.transfer.serialize import plan_to_data
 from wikifile_transfer.web.app import create_app
 from wikifile_transfer.web.services import Services
 from wikifile_transfer.web.settings import WebSettings
@@ -48,6 +58,7 @@ def web_services(web_db: Database) -> Services:
         context=JobContext(db=web_db, config=config),
         dispatcher=RecordingDispatcher(),
         box=SecretBox([generate_key()]),
+        preparer=RecordingPreparer(),
     )
 
 
@@ -58,7 +69,9 @@ def web_settings() -> WebSettings:
 
 @pytest.fixture
 def app(web_settings: WebSettings, web_services: Services) -> Flask:
-    return create_app(web_settings, web_services)
+    app = create_app(web_settings, web_services)
+    app.config.update(WFT_SSE_POLL=0.01, WFT_SSE_MAX_SECONDS=0.5)
+    return app
 
 
 class ApiClient:
@@ -67,6 +80,7 @@ class ApiClient:
     def __init__(self, client: FlaskClient) -> None:
         self.raw = client
         self.token: str | None = None
+        self.user_id = 0
 
     def _token(self) -> str:
         if self.token is None:
@@ -117,3 +131,92 @@ def sign_in_as(web_db: Database) -> Callable[..., int]:
         return user_id
 
     return sign
+
+
+# --- signed-in clients (until real sign-in lands: a session that names the user, as sign_in() makes) ----
+
+
+@pytest.fixture
+def make_user(web_db: Database) -> Callable[[str], int]:
+    def make(name: str = "Alice") -> int:
+        with web_db.session() as session:
+            return repo.get_or_create_user(session, "wikimedia", name).id
+
+    return make
+
+
+def signed_in(app: Flask, user_id: int) -> ApiClient:
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["user_id"] = user_id
+    return ApiClient(client)
+
+
+@pytest.fixture
+def alice(app: Flask, make_user: Callable[[str], int]) -> ApiClient:
+    client = signed_in(app, make_user("Alice"))
+    client.user_id = make_user("Alice")
+    return client
+
+
+@pytest.fixture
+def bob(app: Flask, make_user: Callable[[str], int]) -> ApiClient:
+    client = signed_in(app, make_user("Bob"))
+    client.user_id = make_user("Bob")
+    return client
+
+
+class RecordingPreparer:
+    """Keeps the batch ids it is asked to prepare; tests prepare them when they want to."""
+
+    def __init__(self) -> None:
+        self.asked: list[int] = []
+
+    def prepare(self, batch_id: int) -> None:
+        self.asked.append(batch_id)
+
+
+def sample_plan(title: str = "File:A.png", text: str = "{{Information|description=A}}") -> dict[str, Any]:
+    """A small stored plan (what record_plan writes), for rows made without a wiki."""
+    version = FileVersion(
+        "2024-01-02T03:04:05Z", "Alice", "Own work", "a" * 40, 1234, 10, 20, "image/png", "x"
+    )
+    source = SourceFile(
+        ref=SourceRef("src", title),
+        wiki_name="src",
+        title=title,
+        page_url="http://src.example/wiki/" + title.replace(" ", "_"),
+        versions=[version],
+        revisions=[],
+        text=text,
+    )
+    plan = TransferPlan(
+        source=source, target_wiki="commons", target_title=title, page_text=text + "\n", summary="s"
+    )
+    plan.follow_ups = [FollowUp("mark-source", FollowUpStatus.SKIPPED, "wft-followup-mark-off")]
+    return plan_to_data(plan)
+
+
+@pytest.fixture
+def make_transfer(web_db: Database) -> Callable[..., int]:
+    """Insert a transfer row as a worker would have left it (state set directly, one state event)."""
+
+    def make(user_id: int, state: str = "done", **fields: Any) -> int:
+        values: dict[str, Any] = {
+            "source_input": "src:File:A.png",
+            "source_wiki": "src",
+            "source_title": "File:A.png",
+            "target_wiki": "commons",
+            "target_title": "File:A.png",
+            **fields,
+        }
+        if state == "done":
+            values.setdefault("outcome", "done")
+        with web_db.session() as session:
+            transfer = Transfer(user_id=user_id, state=state, **values)
+            session.add(transfer)
+            session.flush()
+            repo.transfer_event(session, transfer, "state", "wft-event-state", ["queued", state])
+            return transfer.id
+
+    return make

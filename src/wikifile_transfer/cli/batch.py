@@ -32,15 +32,14 @@ from wikifile_transfer.jobs.context import JobContext
 from wikifile_transfer.jobs.dispatch import Reconciler
 from wikifile_transfer.jobs.inline import InlineRun
 from wikifile_transfer.jobs.planning import plan_batch
+from wikifile_transfer.jobs.present import error_json, item_json, item_status
 from wikifile_transfer.jobs.queue import CeleryDispatcher, make_celery, reconcile_forever, set_context
 from wikifile_transfer.jobs.runner import RunnerSettings
 from wikifile_transfer.jobs.supervisor import watch_parent
 from wikifile_transfer.store import history, migrate, repo
 from wikifile_transfer.store.db import Database
 from wikifile_transfer.store.models import Batch, Transfer
-from wikifile_transfer.store.states import BatchState, Outcome, TransferState
-from wikifile_transfer.transfer.model import Outcome as CheckOutcome
-from wikifile_transfer.transfer.serialize import report_from_data
+from wikifile_transfer.store.states import BatchState, TransferState
 
 EXIT_OK, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
 SYMBOLS = {
@@ -135,43 +134,6 @@ def local_user(db: Database) -> int:
     """The CLI acts for the local account: its history is this machine user's history."""
     with db.session() as session:
         return repo.get_or_create_user(session, LOCAL_DOMAIN, getpass.getuser()).id
-
-
-def item_status(transfer: Transfer) -> str:
-    state = TransferState(transfer.state)
-    if transfer.excluded and state in (TransferState.PLANNED, TransferState.READY, TransferState.BLOCKED):
-        return "excluded"
-    if state is TransferState.DONE:
-        return transfer.outcome or Outcome.DONE.value
-    if state in (TransferState.BLOCKED, TransferState.FAILED, TransferState.CANCELLED):
-        return state.value
-    if state is TransferState.READY:
-        report = report_from_data(transfer.report)
-        return "warn" if report.warnings else "ready"
-    return state.value
-
-
-def error_json(key: str | None, params: list[Any], lang: str) -> dict[str, Any] | None:
-    if key is None:
-        return None
-    return {"key": key, "params": list(params), "message": msg(key, *params, lang=lang)}
-
-
-def item_json(transfer: Transfer, lang: str) -> dict[str, Any]:
-    report = report_from_data(transfer.report)
-    return {
-        "id": transfer.id,
-        "source": transfer.source_url or transfer.source_input,
-        "status": item_status(transfer),
-        "target_title": transfer.target_title,
-        "target_url": transfer.target_url,
-        "error": error_json(transfer.error_key, transfer.error_params, lang),
-        "checks": [
-            {"id": r.id, "result": r.outcome.value, "message": msg(r.key, *r.params, lang=lang)}
-            for r in report.results
-            if r.outcome is not CheckOutcome.PASS
-        ],
-    }
 
 
 def batch_items(db: Database, batch_id: int) -> Iterator[Transfer]:

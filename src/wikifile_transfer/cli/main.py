@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from wikifile_transfer import __version__
-from wikifile_transfer.cli import batch, convert, serve
+from wikifile_transfer.cli import batch, convert, serve, sites
 from wikifile_transfer.cli.factory import make_service
 from wikifile_transfer.cli.progress import ProgressBars
 from wikifile_transfer.config import Config, load_config
@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_parser(commands)
     batch.add_parsers(commands)
     serve.add_parser(commands)
+    sites.add_parser(commands)
     return parser
 
 
@@ -228,6 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "cancel": batch.run_cancel,
         "item": batch.run_item,
         "serve": serve.run_serve,
+        "sites": sites.run_sites,
     }
     if args.command in runners:
         try:

@@ -28,6 +28,7 @@ from celery import Celery
 
 from wikifile_transfer.jobs.context import JobContext
 from wikifile_transfer.jobs.dispatch import DISPATCH_GRACE, Reconciler, mark_dispatched
+from wikifile_transfer.jobs.prepare import prepare_batch
 from wikifile_transfer.jobs.runner import RunResult
 from wikifile_transfer.store.db import data_dir
 from wikifile_transfer.store.models import Transfer
@@ -39,6 +40,7 @@ ENV_PREFIX = "WFT_QUEUE_PREFIX"
 ENV_QUEUE = "WFT_QUEUE"
 DEFAULT_QUEUE = "wikifile-transfer"
 TASK_RUN = "wft.run_transfer"
+TASK_PREPARE = "wft.prepare_batch"
 
 
 def broker_url() -> str:
@@ -79,6 +81,7 @@ def make_celery(broker: str | None = None) -> Celery:
         worker_send_task_events=False,
     )
     app.task(name=TASK_RUN, bind=True, acks_late=True, reject_on_worker_lost=True)(_run_transfer_task)
+    app.task(name=TASK_PREPARE, acks_late=True, reject_on_worker_lost=True)(_prepare_batch_task)
     return app
 
 
@@ -111,6 +114,11 @@ def _run_transfer_task(task: Any, transfer_id: int) -> str:
     return result.value
 
 
+def _prepare_batch_task(batch_id: int) -> str:
+    """Expand and dry-run a batch created by the web app (jobs/prepare.py)."""
+    return prepare_batch(get_context(), int(batch_id)).value
+
+
 def _attempts(context: JobContext, transfer_id: int) -> int:
     with context.db.session() as session:
         transfer = session.get(Transfer, transfer_id)
@@ -133,6 +141,16 @@ class CeleryDispatcher:
             mark_dispatched(session, ids, countdown=countdown, grace=self.grace)
         for transfer_id in ids:
             self.app.send_task(TASK_RUN, args=[transfer_id], countdown=countdown or None, queue=queue_name())
+
+
+@dataclass
+class CeleryPreparer:
+    """Sends ``wft.prepare_batch(batch_id)`` to the workers (jobs/prepare.py's Preparer)."""
+
+    app: Celery
+
+    def prepare(self, batch_id: int) -> None:
+        self.app.send_task(TASK_PREPARE, args=[batch_id], queue=queue_name())
 
 
 def reconcile_forever(reconciler: Reconciler, stop: threading.Event) -> None:

@@ -44,6 +44,7 @@ from wikifile_transfer.errors import (
     WftError,
     WikiUnreachableError,
 )
+from wikifile_transfer.jobs import batches
 from wikifile_transfer.jobs.planning import item_options, record_plan
 from wikifile_transfer.store import repo
 from wikifile_transfer.store.db import Database
@@ -267,6 +268,7 @@ class Runner:
     # --- the whole run -------------------------------------------------------------------------------
 
     def run(self, transfer_id: int) -> RunResult:
+        cancelled, batch_id = False, None
         with self.db.session() as session:
             if not repo.claim(session, transfer_id, self.owner, self.settings.lease_seconds):
                 return RunResult.NOT_MINE
@@ -274,18 +276,23 @@ class Runner:
             assert transfer is not None  # claim() found it
             if transfer.excluded or cancel_requested(session, transfer):
                 repo.move(session, transfer, TransferState.CANCELLED, lease_owner=None, lease_until=None)
-                return RunResult.FINISHED
-            attempt = transfer.attempts + 1
-            repo.move(
-                session,
-                transfer,
-                TransferState.RUNNING,
-                attempts=attempt,
-                error_key=None,
-                error_params=[],
-            )
-            repo.transfer_event(session, transfer, "attempt", "wft-event-attempt", [str(attempt)])
-            user_id = transfer.user_id
+                cancelled, batch_id = True, transfer.batch_id
+            else:
+                attempt = transfer.attempts + 1
+                repo.move(
+                    session,
+                    transfer,
+                    TransferState.RUNNING,
+                    attempts=attempt,
+                    error_key=None,
+                    error_params=[],
+                )
+                repo.transfer_event(session, transfer, "attempt", "wft-event-attempt", [str(attempt)])
+                user_id = transfer.user_id
+        if cancelled:
+            if batch_id is not None:
+                batches.refresh_state(self.db, batch_id)
+            return RunResult.FINISHED
         try:
             return self._run_claimed(transfer_id, user_id)
         except LeaseLostError:
@@ -462,4 +469,9 @@ class Runner:
             )
             if error is not None:
                 self._error_event(session, transfer, error)
+            batch_id = transfer.batch_id
+        if batch_id is not None:
+            # the last item to finish gives its batch its final state (done, partial…): with workers
+            # there is no caller waiting for the whole batch to do it
+            batches.refresh_state(self.db, batch_id)
         return RunResult.FINISHED

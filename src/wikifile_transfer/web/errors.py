@@ -29,9 +29,11 @@ from wikifile_transfer.errors import (
     WikiUnreachableError,
 )
 from wikifile_transfer.i18n import msg, params_json
+from wikifile_transfer.jobs.batches import NotEditableError
 from wikifile_transfer.store.crypto import SecretUndecryptableError
 from wikifile_transfer.store.states import StateError
 from wikifile_transfer.web.lang import request_lang
+from wikifile_transfer.wiki.edits import EditConflictError, MissingPageError
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,9 @@ STATUS_OF: tuple[tuple[type[WftError], int], ...] = (
     (ConfigError, 400),
     (MissingFileError, 404),
     (StateError, 409),
+    (NotEditableError, 409),
+    (EditConflictError, 409),
+    (MissingPageError, 404),
     (PermissionDeniedError, 403),
     (SignInExpiredError, 401),  # the stored sign-in is dead: the front end asks to sign in again
     (SecretUndecryptableError, 401),

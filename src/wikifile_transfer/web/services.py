@@ -6,13 +6,14 @@ dispatcher, and so that no endpoint builds its own connections.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 
 from wikifile_transfer.config import Config
 from wikifile_transfer.jobs.context import JobContext
 from wikifile_transfer.jobs.dispatch import Dispatcher
+from wikifile_transfer.jobs.prepare import Preparer, ThreadPreparer
 from wikifile_transfer.store.crypto import SecretBox
 from wikifile_transfer.store.db import Database
 
@@ -24,6 +25,14 @@ class Services:
     context: JobContext
     dispatcher: Dispatcher
     box: SecretBox
+    preparer: Preparer | None = field(default=None)
+    """Expands and dry-runs new batches (jobs/prepare.py): ``CeleryPreparer`` with workers; None: a thread
+    of this process (the embedded mode)."""
+
+    def batch_preparer(self) -> Preparer:
+        if self.preparer is None:
+            self.preparer = ThreadPreparer(self.context)
+        return self.preparer
 
 
 def services() -> Services:
