@@ -29,6 +29,10 @@ from wikifile_transfer.wiki.urls import parse_wiki_url
 ENV_VAR = "WIKIFILE_TRANSFER_CONFIG"
 DEFAULT_MAX_DOWNLOAD = 5 * 1024**3
 DEFAULT_CHUNK_SIZE = 5 * 1024**2
+DEFAULT_HTTP_TIMEOUT = 60.0
+DEFAULT_API_RETRIES = 5
+DEFAULT_API_BACKOFF = 2.0
+CONNECT_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,19 @@ class Config:
     chunk_size: int = DEFAULT_CHUNK_SIZE
     lang: str = "en"
     cache_dir: Path | None = None  # None: default_cache_dir()
+    http_timeout: float = DEFAULT_HTTP_TIMEOUT
+    """Seconds a wiki may stay silent (per read) before the request counts as unanswered."""
+    api_retries: int = DEFAULT_API_RETRIES
+    """Times one API request is sent again after maxlag, ratelimited, HTTP 429/5xx, or (reads only) no
+    answer, before its error is reported; 0 sends it once."""
+    api_backoff: float = DEFAULT_API_BACKOFF
+    """Seconds before the first of those retries, doubling each time (a wiki's Retry-After wins)."""
+
+    @property
+    def timeouts(self) -> tuple[float, float]:
+        """(connect, read) timeouts of every request: a wiki that accepts no connection is given up on
+        sooner than one that is working on an answer."""
+        return (min(CONNECT_TIMEOUT, self.http_timeout), self.http_timeout)
 
 
 def config_path() -> Path:
@@ -101,6 +118,18 @@ class _Reader:
             raise self.error(name, "must be a positive whole number")
         return value
 
+    def whole_number(self, name: str, default: int) -> int:
+        value = self.table.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.error(name, "must be a whole number, 0 or more")
+        return value
+
+    def positive_number(self, name: str, default: float) -> float:
+        value = self.table.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise self.error(name, "must be a positive number")
+        return float(value)
+
 
 def _wiki(path: Path, name: str, table: object) -> WikiConfig:
     if not isinstance(table, Mapping):
@@ -128,7 +157,20 @@ def _wiki(path: Path, name: str, table: object) -> WikiConfig:
 def parse_config(data: Mapping[str, Any], path: Path) -> Config:
     """A Config from already-decoded TOML (``path`` only names the file in errors)."""
     reader = _Reader(path, data)
-    reader.only({"contact", "temp_dir", "cache_dir", "max_download_bytes", "chunk_size", "lang", "wikis"})
+    reader.only(
+        {
+            "contact",
+            "temp_dir",
+            "cache_dir",
+            "max_download_bytes",
+            "chunk_size",
+            "lang",
+            "wikis",
+            "http_timeout",
+            "api_retries",
+            "api_backoff",
+        }
+    )
     wikis_table = data.get("wikis", {})
     if not isinstance(wikis_table, Mapping):
         raise reader.error("wikis", "must be a table of wikis ([wikis.NAME])")
@@ -143,6 +185,9 @@ def parse_config(data: Mapping[str, Any], path: Path) -> Config:
         chunk_size=reader.positive_int("chunk_size", DEFAULT_CHUNK_SIZE),
         lang=reader.string("lang") or "en",
         cache_dir=Path(cache_dir).expanduser() if cache_dir else None,
+        http_timeout=reader.positive_number("http_timeout", DEFAULT_HTTP_TIMEOUT),
+        api_retries=reader.whole_number("api_retries", DEFAULT_API_RETRIES),
+        api_backoff=reader.positive_number("api_backoff", DEFAULT_API_BACKOFF),
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from wikifile_transfer.config import Config, WikiConfig, config_path, load_config
 from wikifile_transfer.errors import ConfigError
+from wikifile_transfer.wiki.registry import WikiRegistry
 
 EXAMPLE = """
 contact = "you@example.org"   # optional
@@ -125,3 +126,33 @@ def test_not_utf8(tmp_path: Path) -> None:
 def test_unreadable(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path)  # a directory
+
+
+def test_the_retry_budget_and_timeout_of_wiki_requests(tmp_path: Path) -> None:
+    """``http_timeout``, ``api_retries`` and ``api_backoff`` reach every API client of the registry (the
+    fault tests give up on a dead wiki in seconds instead of minutes)."""
+    default = Config()
+    assert (default.http_timeout, default.api_retries, default.api_backoff) == (60.0, 5, 2.0)
+    assert default.timeouts == (10.0, 60.0)
+    text = 'http_timeout = 2.5\napi_retries = 0\napi_backoff = 0.25\n[wikis.src]\nurl = "http://127.0.0.1:8081/api.php"\n'
+    config = load_config(write(tmp_path, text))
+    assert config.timeouts == (2.5, 2.5)
+    registry = WikiRegistry(config)
+    assert registry.http.timeout == (2.5, 2.5)
+    api = registry.get("src").api
+    assert (api.max_retries, api.backoff) == (0, 0.25)
+
+
+@pytest.mark.parametrize(
+    ("text", "in_message"),
+    [
+        ("http_timeout = 0", "http_timeout: must be a positive number"),
+        ('http_timeout = "5"', "http_timeout: must be a positive number"),
+        ("api_retries = -1", "api_retries: must be a whole number"),
+        ("api_retries = 1.5", "api_retries: must be a whole number"),
+        ("api_backoff = true", "api_backoff: must be a positive number"),
+    ],
+)
+def test_bad_retry_settings_name_the_key(tmp_path: Path, text: str, in_message: str) -> None:
+    with pytest.raises(ConfigError, match=in_message):
+        load_config(write(tmp_path, text))

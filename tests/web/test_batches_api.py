@@ -4,9 +4,9 @@ handed to the preparer), the dry-run table, editing items, run/cancel/retry, pro
 from __future__ import annotations
 
 import pytest
+from apihelpers import RecordingPreparer
 from sqlalchemy import update
 
-from conftest import RecordingPreparer
 from wikifile_transfer.store.models import Batch, Transfer
 
 

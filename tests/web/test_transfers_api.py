@@ -8,9 +8,9 @@ import datetime as dt
 import io
 import json
 
+from apihelpers import sample_plan
 from sqlalchemy import select
 
-from conftest import sample_plan
 from wikifile_transfer.store import repo
 from wikifile_transfer.store.models import Transfer
 from wikifile_transfer.web.api.transfers import csv_cell

@@ -140,16 +140,16 @@ def user_registry_factory(
             user = session.get(User, user_id)
             domain = user.domain if user is not None else None
         if domain == LOCAL_DOMAIN:
-            return WikiRegistry(config, HttpClient(contact=config.contact))
+            return WikiRegistry(config, HttpClient(contact=config.contact, timeout=config.timeouts))
         if domain is None:  # a deleted user: nothing of theirs may be used
-            return UserWikiRegistry(config, HttpClient(contact=config.contact))
+            return UserWikiRegistry(config, HttpClient(contact=config.contact, timeout=config.timeouts))
         secret_box = box()
         tokens = None
         if domain == WIKIMEDIA_DOMAIN:
             tokens = StoredTokens(db, secret_box, oauth(), user_id)
         return UserWikiRegistry(
             config,
-            HttpClient(contact=config.contact),
+            HttpClient(contact=config.contact, timeout=config.timeouts),
             tokens=tokens,
             bot_passwords=StoredBotPasswords(db, secret_box, user_id),
         )

@@ -85,7 +85,9 @@ def bot_password_sign_in(
     user is ``(domain=<wiki name>, username=<the account's name on the wiki>)``; with it, the password is
     added to that (already signed-in) user, who then acts with it on that wiki. LoginError when the wiki
     refuses the password."""
-    registry = WikiRegistry(without_accounts(config), HttpClient(contact=config.contact))
+    registry = WikiRegistry(
+        without_accounts(config), HttpClient(contact=config.contact, timeout=config.timeouts)
+    )
     target = registry.get(wiki)
     if link_to is None and target.name in RESERVED_DOMAINS:
         raise UnknownWikiError(wiki, detail=f"{target.name!r} is reserved and cannot be signed in to")

@@ -30,10 +30,16 @@ from wikifile_transfer.jobs import batches, expand
 from wikifile_transfer.jobs.batches import BatchSpec
 from wikifile_transfer.jobs.context import JobContext
 from wikifile_transfer.jobs.dispatch import Reconciler
-from wikifile_transfer.jobs.inline import InlineRun
+from wikifile_transfer.jobs.inline import InlineRun, void_all_dead_leases
 from wikifile_transfer.jobs.planning import plan_batch
 from wikifile_transfer.jobs.present import error_json, item_json, item_status
-from wikifile_transfer.jobs.queue import CeleryDispatcher, make_celery, reconcile_forever, set_context
+from wikifile_transfer.jobs.queue import (
+    CeleryDispatcher,
+    make_celery,
+    reconcile_forever,
+    run_celery_worker,
+    set_context,
+)
 from wikifile_transfer.jobs.runner import RunnerSettings
 from wikifile_transfer.jobs.supervisor import watch_parent
 from wikifile_transfer.store import history, migrate, repo
@@ -423,28 +429,32 @@ def run_history(args: argparse.Namespace, config: Config, lang: str) -> int:
 def run_worker(args: argparse.Namespace, config: Config, lang: str) -> int:
     db = open_store()
     context = make_context(config, db)
-    app = make_celery()
     set_context(context)
+    void_all_dead_leases(context)  # a predecessor killed on this host: its items go out at the first sweep
     stop = threading.Event()
-    reconciler = Reconciler(db, CeleryDispatcher(app, context), interval=args.reconcile_interval)
+    reconciler = Reconciler(
+        db,
+        CeleryDispatcher(make_celery(), context),
+        grace=context.settings.dispatch_grace,
+        interval=args.reconcile_interval,
+    )
     thread = threading.Thread(
         target=reconcile_forever, args=(reconciler, stop), daemon=True, name="wikifile-transfer-reconciler"
     )
     thread.start()
     watch_parent(stop)
     sys.stderr.write(msg("wft-cli-worker-started", db.url, lang=lang) + "\n")
+    argv = [
+        "worker",
+        "--pool=threads",
+        f"--concurrency={max(1, args.concurrency)}",
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
     try:
-        app.worker_main(
-            argv=[
-                "worker",
-                "--pool=threads",
-                f"--concurrency={max(1, args.concurrency)}",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ]
-        )
+        run_celery_worker(make_celery, argv)
     finally:
         stop.set()
         set_context(None)

@@ -17,7 +17,7 @@ from wikifile_transfer.wiki.registry import WikiRegistry
 
 def make_registry(config: Config) -> WikiRegistry:
     """The registry of configured, Wikimedia and discovered wikis, on one polite, guarded client."""
-    return WikiRegistry(config, HttpClient(contact=config.contact))
+    return WikiRegistry(config, HttpClient(contact=config.contact, timeout=config.timeouts))
 
 
 def make_service(config: Config) -> TransferService:

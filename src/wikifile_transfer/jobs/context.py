@@ -29,7 +29,7 @@ DEFAULT_TEMP_BUDGET = 8 * 1024**3
 
 def config_registry(config: Config) -> WikiRegistry:
     """The wikis as the configuration file names them (bot passwords from the file)."""
-    return WikiRegistry(config, HttpClient(contact=config.contact))
+    return WikiRegistry(config, HttpClient(contact=config.contact, timeout=config.timeouts))
 
 
 @dataclass

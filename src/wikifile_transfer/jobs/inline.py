@@ -19,7 +19,8 @@ from sqlalchemy import select, update
 
 from wikifile_transfer.jobs.context import JobContext
 from wikifile_transfer.jobs.runner import RunResult, owner_is_dead
-from wikifile_transfer.store.models import Transfer, utcnow
+from wikifile_transfer.store import repo
+from wikifile_transfer.store.models import Transfer, WikiSlot, utcnow
 from wikifile_transfer.store.states import ACTIVE, TransferState
 
 NOT_MINE_WAIT = 2.0
@@ -27,8 +28,11 @@ NOT_MINE_WAIT = 2.0
 
 
 def void_dead_leases(context: JobContext, transfer_ids: Iterable[int]) -> int:
-    """Clear the claims of items whose owner was a process of this host that no longer runs."""
+    """Clear the claims of items whose owner was a process of this host that no longer runs, and give
+    back the wiki slots it held: otherwise they stay taken until they expire (a lease's length, minutes),
+    and the run that continues the batch waits for them with nothing to do."""
     ids = list(transfer_ids)
+    _free_dead_slots(context)
     if not ids:
         return 0
     voided = 0
@@ -45,6 +49,31 @@ def void_dead_leases(context: JobContext, transfer_ids: Iterable[int]) -> int:
             )
             voided = len(dead)
     return voided
+
+
+def void_all_dead_leases(context: JobContext) -> int:
+    """:func:`void_dead_leases` for every active item: a worker started again after ``kill -9`` (by the
+    embedded mode's supervisor, on the same host) takes over what its predecessor was running at once,
+    through the reconciler's start-up sweep, instead of after a lease's length."""
+    with context.db.session() as session:
+        ids = list(
+            session.scalars(
+                select(Transfer.id).where(
+                    Transfer.state.in_([s.value for s in ACTIVE]), Transfer.lease_owner.is_not(None)
+                )
+            )
+        )
+    return void_dead_leases(context, ids)
+
+
+def _free_dead_slots(context: JobContext) -> None:
+    with context.db.session() as session:
+        held = session.execute(
+            select(WikiSlot.wiki, WikiSlot.slot, WikiSlot.holder).where(WikiSlot.holder.is_not(None))
+        ).all()
+        for wiki, slot, holder in held:
+            if holder is not None and owner_is_dead(holder):
+                repo.release_slot(session, wiki, slot, holder)
 
 
 @dataclass

@@ -20,14 +20,19 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from celery import Celery
+from celery.signals import worker_shutting_down
+from kombu.exceptions import OperationalError
+from kombu.utils.url import maybe_sanitize_url
 
+from wikifile_transfer.errors import WftError
 from wikifile_transfer.jobs.context import JobContext
-from wikifile_transfer.jobs.dispatch import DISPATCH_GRACE, Reconciler, mark_dispatched
+from wikifile_transfer.jobs.dispatch import Reconciler, mark_dispatched
 from wikifile_transfer.jobs.prepare import prepare_batch
 from wikifile_transfer.jobs.runner import RunResult
 from wikifile_transfer.store.db import data_dir
@@ -41,6 +46,12 @@ ENV_QUEUE = "WFT_QUEUE"
 DEFAULT_QUEUE = "wikifile-transfer"
 TASK_RUN = "wft.run_transfer"
 TASK_PREPARE = "wft.prepare_batch"
+
+
+class BrokerUnreachableError(WftError):
+    """The broker refused or dropped the connection while items were being queued. Parameter: its URL."""
+
+    key = "wft-error-broker-unreachable"
 
 
 def broker_url() -> str:
@@ -131,16 +142,26 @@ class CeleryDispatcher:
 
     app: Celery
     context: JobContext
-    grace: float = DISPATCH_GRACE
+    grace: float | None = None
+    """None: the context's ``dispatch_grace`` (``WFT_DISPATCH_GRACE``)."""
 
     def dispatch(self, transfer_ids: Iterable[int], *, countdown: float = 0.0) -> None:
         ids = list(transfer_ids)
         if not ids:
             return
+        grace = self.context.settings.dispatch_grace if self.grace is None else self.grace
         with self.context.db.session() as session:
-            mark_dispatched(session, ids, countdown=countdown, grace=self.grace)
-        for transfer_id in ids:
-            self.app.send_task(TASK_RUN, args=[transfer_id], countdown=countdown or None, queue=queue_name())
+            mark_dispatched(session, ids, countdown=countdown, grace=grace)
+        try:
+            for transfer_id in ids:
+                self.app.send_task(
+                    TASK_RUN, args=[transfer_id], countdown=countdown or None, queue=queue_name()
+                )
+        except OperationalError as error:
+            # The items keep their dispatch deadline: the reconciler of a running worker sends them again.
+            raise BrokerUnreachableError(
+                maybe_sanitize_url(self.app.conf.broker_url), detail=str(error)
+            ) from error
 
 
 @dataclass
@@ -163,3 +184,53 @@ def reconcile_forever(reconciler: Reconciler, stop: threading.Event) -> None:
         except Exception:  # a broker or database hiccup must not end the loop (it is logged)
             log.exception("reconciler sweep failed; trying again in %s s", reconciler.interval)
         stop.wait(reconciler.interval)
+
+
+WORKER_RESTART_MAX_PAUSE = 30.0
+WORKER_STABLE_AFTER = 60.0
+"""A Celery worker that ran this long before it died is started again after one second, not longer."""
+
+
+def run_celery_worker(
+    make_app: Callable[[], Celery],
+    argv: list[str],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> int:
+    """Run the Celery worker until it is asked to stop (SIGTERM, Ctrl+C); start it again when it ends on
+    its own. Returns the exit code of the stop that was asked for.
+
+    Why: Celery's worker ends for good on some broker failures ("Unrecoverable error", seen when Redis
+    went away for a few seconds: kombu's clean-up after the lost connection raised AttributeError), and a
+    worker that ends leaves its queue unserved although the broker is back. Each start gets a new app
+    (new connections); the pause between starts grows from 1 s to 30 s, so a broker that stays down is
+    not hammered."""
+    asked = threading.Event()
+
+    def on_shutdown(**_kwargs: Any) -> None:
+        asked.set()
+
+    worker_shutting_down.connect(on_shutdown, weak=False)
+    pause = 1.0
+    try:
+        while True:
+            started = clock()
+            try:
+                make_app().worker_main(argv=argv)
+                code = 0
+            except SystemExit as end:
+                code = end.code if isinstance(end.code, int) else 1
+            if asked.is_set():
+                return code
+            if clock() - started >= WORKER_STABLE_AFTER:
+                pause = 1.0
+            log.warning(
+                "the Celery worker ended (exit %s) without being asked to; starting it again in %.0f s",
+                code,
+                pause,
+            )
+            sleep(pause)
+            pause = min(pause * 2, WORKER_RESTART_MAX_PAUSE)
+    finally:
+        worker_shutting_down.disconnect(on_shutdown)

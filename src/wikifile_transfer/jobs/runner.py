@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wikifile_transfer.errors import (
@@ -45,6 +46,7 @@ from wikifile_transfer.errors import (
     WikiUnreachableError,
 )
 from wikifile_transfer.jobs import batches
+from wikifile_transfer.jobs.dispatch import DISPATCH_GRACE
 from wikifile_transfer.jobs.planning import item_options, record_plan
 from wikifile_transfer.store import repo
 from wikifile_transfer.store.db import Database
@@ -133,6 +135,9 @@ class RunnerSettings:
     """How long every worker leaves a wiki alone after it answered ``ratelimited`` or ``maxlag``."""
     progress_interval: float = 1.0
     """Seconds between writes of byte progress to the database."""
+    dispatch_grace: float = DISPATCH_GRACE
+    """Seconds a dispatched item may wait for a worker before the reconciler sends it again (see
+    jobs/dispatch.py). Minutes in production; tests of lost messages use a few seconds."""
 
     def wait_after(self, attempt: int) -> float:
         return self.backoff[min(max(attempt - 1, 0), len(self.backoff) - 1)]
@@ -141,8 +146,8 @@ class RunnerSettings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> RunnerSettings:
         """Settings from ``WFT_*`` environment variables (12-factor; workers have no config file of their
         own): ``WFT_LEASE_SECONDS``, ``WFT_MAX_ATTEMPTS``, ``WFT_RETRY_BACKOFF`` (seconds, comma-separated),
-        ``WFT_TARGET_CAP``, ``WFT_SOURCE_CAP``, ``WFT_SLOT_WAIT``, ``WFT_PACE_SECONDS``. A malformed value
-        is a ConfigError naming the variable."""
+        ``WFT_TARGET_CAP``, ``WFT_SOURCE_CAP``, ``WFT_SLOT_WAIT``, ``WFT_PACE_SECONDS``,
+        ``WFT_DISPATCH_GRACE``. A malformed value is a ConfigError naming the variable."""
         env = os.environ if env is None else env
         settings = cls()
         numbers = {
@@ -152,6 +157,7 @@ class RunnerSettings:
             "WFT_SOURCE_CAP": ("source_cap", int),
             "WFT_SLOT_WAIT": ("slot_wait", float),
             "WFT_PACE_SECONDS": ("pace_seconds", float),
+            "WFT_DISPATCH_GRACE": ("dispatch_grace", float),
         }
         for name, (attribute, kind) in numbers.items():
             text = env.get(name)
@@ -205,6 +211,9 @@ class DbListener:
     owner: str
     settings: RunnerSettings
     clock: Callable[[], float] = time.monotonic
+    slots: list[tuple[str, int]] = field(default_factory=list)
+    """The wiki slots the run holds: renewed with the lease, or a run longer than one lease would lose
+    them to another worker and the wiki would get more concurrent uploads than its cap."""
     _last_write: float = field(default=0.0, init=False)
     _bytes: tuple[int, int] = field(default=(0, 0), init=False)
 
@@ -234,6 +243,9 @@ class DbListener:
     def _renew(self, session: Session) -> None:
         if not repo.renew(session, self.transfer_id, self.owner, self.settings.lease_seconds):
             raise LeaseLostError(str(self.transfer_id))
+        for key, slot in self.slots:
+            if not repo.renew_slot(session, key, slot, self.owner, self.settings.lease_seconds):
+                log.warning("transfer %s: slot %s/%s expired and was taken", self.transfer_id, key, slot)
 
     def _progress(self, done: int, total: int) -> None:
         now = self.clock()
@@ -279,6 +291,11 @@ class Runner:
                 cancelled, batch_id = True, transfer.batch_id
             else:
                 attempt = transfer.attempts + 1
+                if transfer.state == TransferState.RUNNING.value:
+                    # A takeover: the previous owner died or its lease ran out mid-run (claim() only wins
+                    # then). The state machine has no running → running, so the item goes through the
+                    # queue, which also leaves the takeover in its events.
+                    repo.move(session, transfer, TransferState.QUEUED, detail="lease taken over")
                 repo.move(
                     session,
                     transfer,
@@ -326,8 +343,7 @@ class Runner:
         listener.step("wft-step-check", plan.target_title)
         report = service.check(plan, opts)
         with self.db.session() as session:
-            transfer = session.get(Transfer, transfer_id)
-            assert transfer is not None
+            transfer = self._held(session, transfer_id)
             record_plan(transfer, plan, report)
             if report.blocked:
                 repo.move(
@@ -343,8 +359,7 @@ class Runner:
         slots = self._take_slots(plan)
         if slots is None:
             with self.db.session() as session:
-                transfer = session.get(Transfer, transfer_id)
-                assert transfer is not None
+                transfer = self._held(session, transfer_id)
                 repo.move(
                     session,
                     transfer,
@@ -356,6 +371,7 @@ class Runner:
                     not_before=utcnow() + dt.timedelta(seconds=self.settings.slot_wait),
                 )
             return RunResult.DEFERRED
+        listener.slots = slots
         try:
             wrapped = self.listener_factory(listener) if self.listener_factory else listener
             result = service.execute(plan, wrapped)
@@ -363,8 +379,7 @@ class Runner:
             self._give_back_slots(slots)
         outcome = Outcome.ALREADY_DONE if result.status is Status.ALREADY_DONE else Outcome.DONE
         with self.db.session() as session:
-            transfer = session.get(Transfer, transfer_id)
-            assert transfer is not None
+            transfer = self._held(session, transfer_id)
             transfer.target_title = result.target_title
             transfer.target_url = result.target_url
             transfer.uploaded_count = transfer.uploaded_count + len(result.uploaded)
@@ -383,6 +398,22 @@ class Runner:
         return self._finish(transfer_id, TransferState.DONE, outcome)
 
     # --- pieces --------------------------------------------------------------------------------------
+
+    def _held(self, session: Session, transfer_id: int) -> Transfer:
+        """The row, locked, while this run still holds its lease; LeaseLostError once another owner took
+        it over. Every write after the claim goes through here: a run whose lease ran out in the middle of a
+        long wait (maxlag, rate limit) and came back must not overwrite the outcome of the run that took
+        over (its "failed" or "retry_wait" would stop that run, its "done" would record work it did not
+        finish)."""
+        transfer = session.scalars(
+            select(Transfer)
+            .where(Transfer.id == transfer_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+        if transfer is None or transfer.lease_owner != self.owner:
+            raise LeaseLostError(str(transfer_id))
+        return transfer
 
     def _take_slots(self, plan: TransferPlan) -> list[tuple[str, int]] | None:
         """A slot on the target and one on the source, or None (both or nothing, so no deadlock)."""
@@ -416,8 +447,13 @@ class Runner:
             return self._finish(transfer_id, TransferState.FAILED, Outcome.FAILED, error=error)
         wait = self.settings.wait_after(attempt)
         with self.db.session() as session:
-            transfer = session.get(Transfer, transfer_id)
-            assert transfer is not None
+            try:
+                transfer = self._held(session, transfer_id)
+            except LeaseLostError:
+                log.warning(
+                    "transfer %s: lease lost; %s left to the run that took over", transfer_id, error.key
+                )
+                return RunResult.LEASE_LOST
             repo.move(
                 session,
                 transfer,
@@ -454,8 +490,11 @@ class Runner:
         error: WftError | None = None,
     ) -> RunResult:
         with self.db.session() as session:
-            transfer = session.get(Transfer, transfer_id)
-            assert transfer is not None
+            try:
+                transfer = self._held(session, transfer_id)
+            except LeaseLostError:
+                log.warning("transfer %s: lease lost; %s left to the run that took over", transfer_id, state)
+                return RunResult.LEASE_LOST
             repo.move(
                 session,
                 transfer,

@@ -23,6 +23,27 @@ log = logging.getLogger(__name__)
 
 ENV_PARENT = "WFT_SUPERVISOR_PID"
 """Set in the child's environment: the pid of the supervising process (see watch_parent)."""
+# Spawning a child (fork + exec) and any other fork of this process must not overlap. subprocess keeps a
+# pipe open until the child has exec'd, to learn whether exec failed; a process forked in that window
+# (gunicorn's arbiter starting its web worker, with the supervisor living in the arbiter) inherits the
+# pipe's write end and keeps it open for its whole life, so Popen() waits forever and no restart ever
+# happens (seen: the first spawn hung after the worker was already running). Plain ``os.fork`` calls
+# wait for a spawn in progress through the at-fork handlers below; subprocess's own fork does not run
+# them (no preexec_fn), so it cannot deadlock on this lock.
+_FORK_LOCK = threading.Lock()
+_fork_guard_installed = False
+
+
+def _install_fork_guard() -> None:
+    global _fork_guard_installed  # noqa: PLW0603 - once per process
+    if _fork_guard_installed:
+        return
+    os.register_at_fork(
+        before=_FORK_LOCK.acquire, after_in_parent=_FORK_LOCK.release, after_in_child=_FORK_LOCK.release
+    )
+    _fork_guard_installed = True
+
+
 MAX_PAUSE = 60.0
 STABLE_AFTER = 30.0
 """A child that ran this long is considered healthy: the restart pause starts again from one second."""
@@ -49,13 +70,15 @@ class Supervisor:
         return self._child.pid if self._child is not None else None
 
     def start(self) -> None:
+        _install_fork_guard()
         self._thread = threading.Thread(target=self._loop, name="wikifile-transfer-supervisor", daemon=True)
         self._thread.start()
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         env = dict(os.environ if self.env is None else self.env)
         env[ENV_PARENT] = str(os.getpid())  # the child stops when this process is gone (kill -9 of serve)
-        return subprocess.Popen(self.command, env=env)
+        with _FORK_LOCK:
+            return subprocess.Popen(self.command, env=env)
 
     def _loop(self) -> None:
         pause = 1.0

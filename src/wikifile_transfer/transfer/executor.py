@@ -4,12 +4,17 @@ Each step first asks the target whether its effect is already there (the sha1 of
 title, the page text) and does only what is missing. A second run of a finished plan changes nothing; a
 run cut off half-way is completed by the next one, never duplicated. The post-transfer edits (marking
 the source, the article edit; ``transfer.followups``) are steps like the others, run last. Temp files
-live in a per-run directory that is removed on success, failure and exception alike.
+live in a per-run directory that is removed on success, failure and exception alike; a run killed with
+``kill -9`` cannot remove its own, so its directory names its process and the next run removes it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import shutil
+import socket
 import tempfile
 import time
 from collections.abc import Callable
@@ -30,6 +35,46 @@ from wikifile_transfer.wiki.upload import UploadResult, upload
 from wikifile_transfer.wikitext.provenance import format_timestamp
 
 PAGE_TITLE = re.compile(rb"(<page>\s*<title>)[^<]*(</title>)")
+TEMP_PREFIX = "wft-"
+
+
+def _host_tag() -> str:
+    """A short tag of this host: a temp folder shared by several machines holds others' runs too."""
+    return hashlib.sha1(socket.gethostname().encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
+
+
+def run_dir_prefix() -> str:
+    """The prefix of a run's temp directory: ``wft-<pid>-<host tag>-``."""
+    return f"{TEMP_PREFIX}{os.getpid()}-{_host_tag()}-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_orphaned_run_dirs(folder: Path) -> list[Path]:
+    """Remove the run directories in ``folder`` of processes of this host that are gone (``kill -9``,
+    out of memory): a downloaded version of gigabytes would otherwise stay on the disk for good. Those of
+    live processes, other hosts and anything else in the folder are left alone."""
+    mine = re.compile(rf"{re.escape(TEMP_PREFIX)}(\d+)-{_host_tag()}-")
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = mine.match(entry.name)
+        if match is None or not entry.is_dir() or _alive(int(match.group(1))):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
 
 
 def retitle_export(xml: bytes, target_title: str) -> bytes:
@@ -109,7 +154,8 @@ class Executor:
             self._import_history(plan)
             result.steps.append("import-history")
             state = fetch_target_state(self.target_wiki, plan.target_title)
-        with tempfile.TemporaryDirectory(prefix="wft-", dir=self.settings.temp_dir) as workdir:
+        remove_orphaned_run_dirs(self.settings.temp_dir or Path(tempfile.gettempdir()))
+        with tempfile.TemporaryDirectory(prefix=run_dir_prefix(), dir=self.settings.temp_dir) as workdir:
             for index, version in enumerate(plan.source.versions):
                 present = self._present_versions(plan, state)
                 if index < present:

@@ -94,7 +94,11 @@ class WikiRegistry:
 
     def __init__(self, config: Config, http: HttpClient | None = None) -> None:
         self.config = config
-        self.http = http if http is not None else HttpClient(HostGuard(), contact=config.contact)
+        self.http = (
+            http
+            if http is not None
+            else HttpClient(HostGuard(), contact=config.contact, timeout=config.timeouts)
+        )
         self.guard = self.http.guard
         self._lock = threading.RLock()
         self._by_api: dict[str, Wiki] = {}
@@ -197,6 +201,12 @@ class WikiRegistry:
                 raise InputError(stripped, detail="no page title in the URL")
             return wiki, wiki.siteinfo().normalize(title)
 
+    def _client(self, api_url: str) -> ApiClient:
+        """An API client with the configured retry budget (``api_retries``, ``api_backoff``)."""
+        return ApiClient(
+            api_url, self.http, max_retries=self.config.api_retries, backoff=self.config.api_backoff
+        )
+
     def _prepare(self, wiki: Wiki) -> Wiki:
         """Called for every Wiki this registry makes, and again when one takes a configured name: the
         place where a subclass gives it an account (accounts.UserWikiRegistry: the web user's OAuth
@@ -224,9 +234,9 @@ class WikiRegistry:
             wiki = self._prepare(existing)
         elif existing is not None:
             # Two configured names for one API (maybe two accounts): each keeps its own Wiki.
-            wiki = self._prepare(Wiki(name, ApiClient(api_url, self.http), credentials))
+            wiki = self._prepare(Wiki(name, self._client(api_url), credentials))
         else:
-            wiki = self._prepare(Wiki(name, ApiClient(api_url, self.http), credentials))
+            wiki = self._prepare(Wiki(name, self._client(api_url), credentials))
             self._by_api[key] = wiki
         if self._private_ok.get(url.host, False):
             # Its files are served from its $wgServer, which may be another port than the configured
@@ -280,7 +290,7 @@ class WikiRegistry:
             wiki = self._configured(configured)
             if api_key(wiki.api_url) == key:
                 return wiki
-        wiki = self._prepare(Wiki(name, ApiClient(api_url, self.http)))
+        wiki = self._prepare(Wiki(name, self._client(api_url)))
         self._by_api[key] = wiki
         if not is_wikimedia_host(urlsplit(key).hostname or ""):
             self._discovered.append(wiki)
