@@ -5,8 +5,10 @@
 # pulling in apache2; they are never started (a temporary policy-rc.d blocks autostart).
 set -euo pipefail
 
+# chromium + fonts: the browser end-to-end tests drive Debian's Chromium (no browser download works);
+# the Noto fonts render Arabic, Hebrew and the Indic scripts in its screenshots.
 PACKAGES=(mediawiki php8.2-cli php8.2-fpm nginx php-sqlite3 php-intl php-mbstring php-xml
-  php-gd php-curl php-apcu librsvg2-bin)
+  php-gd php-curl php-apcu librsvg2-bin chromium fonts-noto-core)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
