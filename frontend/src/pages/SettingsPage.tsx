@@ -50,6 +50,8 @@ export function SettingsPage() {
           select
           label={msg("wft-ui-settings-language")}
           value={lang}
+          InputLabelProps={{ shrink: true }}
+          SelectProps={{ displayEmpty: true }}
           onChange={(event) => {
             setLang(event.target.value);
             setSaved(false);
