@@ -2,7 +2,7 @@
  * The API client and TanStack Query for the tree below. Tests pass a client with a fake `fetch`; the app
  * uses one client for the page's life (it holds the session's CSRF token).
  */
-import { QueryClient, QueryClientProvider, useQueryClient } from "@tanstack/react-query";
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider, useQueryClient } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 import { ApiClient } from "./client";
 import { ApiError } from "./errors";
@@ -15,13 +15,30 @@ export function shouldRetry(failures: number, error: unknown): boolean {
   return failures < 2;
 }
 
+/** A 401 anywhere means the session (or the stored sign-in) is gone: ask /me again, so RequireSignIn
+ * and the user menu show the signed-out state instead of every screen showing its own error. */
+function onUnauthorized(queries: () => QueryClient) {
+  return (error: unknown) => {
+    if (error instanceof ApiError && error.status === 401) {
+      void queries().invalidateQueries({ queryKey: ["me"] });
+    }
+  };
+}
+
 export function makeQueryClient(): QueryClient {
-  return new QueryClient({
+  const client: QueryClient = new QueryClient({
+    queryCache: new QueryCache({
+      onError: (error, query) => {
+        if (query.queryKey[0] !== "me") onUnauthorized(() => client)(error);
+      },
+    }),
+    mutationCache: new MutationCache({ onError: onUnauthorized(() => client) }),
     defaultOptions: {
       queries: { retry: shouldRetry, refetchOnWindowFocus: false, staleTime: 30_000 },
       mutations: { retry: false },
     },
   });
+  return client;
 }
 
 interface Props {

@@ -1,4 +1,4 @@
-import { screen, waitFor } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { fakeFetch, json, meOf, renderApp } from "../test/helpers";
@@ -63,12 +63,21 @@ describe("sign-in screen", () => {
     expect(alert).toHaveTextContent("Request ID: rq7");
   });
 
-  it("sends a signed-out visitor of a protected page to sign in, then signs out", async () => {
+  it("sends a signed-out visitor of a protected page to sign in, with next", async () => {
+    renderApp("/history", fakeFetch({ "GET /me": () => json(meOf()) }));
+    const link = await screen.findByRole("link", { name: "Sign in with Wikimedia" });
+    expect(link.getAttribute("href")).toContain("next=%2Fhistory");
+    expect(screen.queryByRole("heading", { name: "History" })).not.toBeInTheDocument();
+  });
+
+  it("signs out from the user menu", async () => {
     let signedIn = true;
+    const posted: unknown[] = [];
     const fetcher = fakeFetch({
       "GET /me": () =>
         json(meOf({ user: signedIn ? { id: 1, username: "Bob", domain: "wikimedia", lang: null, kind: "oauth" } : null })),
-      "POST /auth/logout": () => {
+      "POST /auth/logout": (_url, init) => {
+        posted.push(JSON.parse(String(init.body)));
         signedIn = false;
         return json({ forgotten: 0, csrf_token: "t3" });
       },
@@ -77,11 +86,53 @@ describe("sign-in screen", () => {
     await userEvent.click(await screen.findByRole("button", { name: "Account menu of Bob" }));
     await userEvent.click(await screen.findByRole("menuitem", { name: "Sign out" }));
     await waitFor(() => expect(screen.getByRole("heading", { name: "Move files between wikis" })).toBeInTheDocument());
-    expect(screen.getByRole("link", { name: "Sign in" })).toBeInTheDocument();
+    expect(await screen.findByRole("link", { name: "Sign in" })).toBeInTheDocument();
+    expect(posted).toEqual([{ forget: false }]);
   });
 
-  it("shows a failed OAuth sign-in that came back as ?signin_error", async () => {
+  it("asks before signing out and forgetting the stored sign-ins", async () => {
+    const posted: unknown[] = [];
+    const fetcher = fakeFetch({
+      "GET /me": () =>
+        json(meOf({ user: posted.length ? null : { id: 1, username: "Bob", domain: "wikimedia", lang: null, kind: "oauth" } })),
+      "POST /auth/logout": (_url, init) => {
+        posted.push(JSON.parse(String(init.body)));
+        return json({ forgotten: 2, csrf_token: "t3" });
+      },
+    });
+    renderApp("/", fetcher);
+    await userEvent.click(await screen.findByRole("button", { name: "Account menu of Bob" }));
+    await userEvent.click(await screen.findByRole("menuitem", { name: "Sign out and forget my sign-ins" }));
+    const dialog = await screen.findByRole("dialog", { name: "Sign out and forget my sign-ins" });
+    expect(posted).toEqual([]);
+    await userEvent.click(within(dialog).getByRole("button", { name: "Forget and sign out" }));
+    await waitFor(() => expect(posted).toEqual([{ forget: true }]));
+    expect(await screen.findByRole("link", { name: "Sign in" })).toBeInTheDocument();
+  });
+
+  it("shows the signed-out state when the API says 401 (the stored sign-in expired)", async () => {
+    let expired = false;
+    const fetcher = fakeFetch({
+      "GET /me": () =>
+        json(meOf({ user: expired ? null : { id: 1, username: "Bob", domain: "wikimedia", lang: null, kind: "oauth" } })),
+      "GET /wikis": () => {
+        expired = true;
+        return json({ error: { key: "wft-http-unauthorized", params: ["401"], message: "Sign in first." }, request_id: "r" }, 401);
+      },
+    });
+    renderApp("/settings", fetcher);
+    await userEvent.type(await screen.findByLabelText(/^Default target wiki/), "c");
+    expect(await screen.findByRole("link", { name: "Sign in" })).toBeInTheDocument();
+  });
+
+  it("shows a failed OAuth sign-in that came back as ?signin_error, and only known keys", async () => {
     renderApp("/?signin_error=wft-error-oauth-denied", fakeFetch({ "GET /me": () => json(meOf()) }));
-    expect(await screen.findByRole("alert")).toBeInTheDocument();
+    expect(await screen.findByRole("alert")).toHaveTextContent("You did not allow the tool to act for your account");
+  });
+
+  it("does not render an arbitrary key from the address bar", async () => {
+    renderApp("/?signin_error=wft-ui-app-name", fakeFetch({ "GET /me": () => json(meOf()) }));
+    const alert = await screen.findByRole("alert");
+    expect(alert).not.toHaveTextContent("Wikifile Transfer");
   });
 });

@@ -1,7 +1,12 @@
-/** The signed-in user's menu (name, settings, sign out), or a sign-in button. */
+/** The signed-in user's menu (name, settings, sign out, sign out and forget), or a sign-in button. */
 import AccountCircle from "@mui/icons-material/AccountCircle";
 import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
+import Dialog from "@mui/material/Dialog";
+import DialogActions from "@mui/material/DialogActions";
+import DialogContent from "@mui/material/DialogContent";
+import DialogContentText from "@mui/material/DialogContentText";
+import DialogTitle from "@mui/material/DialogTitle";
 import Divider from "@mui/material/Divider";
 import ListItemText from "@mui/material/ListItemText";
 import Menu from "@mui/material/Menu";
@@ -10,6 +15,7 @@ import { useId, useState } from "react";
 import { Link as RouterLink, useLocation, useNavigate } from "react-router-dom";
 import { useMe, useSignOut } from "../api/hooks";
 import { useMsg } from "../i18n/useMsg";
+import { ApiErrorAlert } from "./ApiErrorAlert";
 
 export function UserMenu() {
   const msg = useMsg();
@@ -18,8 +24,21 @@ export function UserMenu() {
   const navigate = useNavigate();
   const location = useLocation();
   const [anchor, setAnchor] = useState<HTMLElement | null>(null);
+  const [confirmForget, setConfirmForget] = useState(false);
   const menuId = useId();
+  const dialogTitleId = useId();
   const user = me.data?.user;
+
+  const leave = (forget: boolean) =>
+    signOut.mutate(
+      { forget },
+      {
+        onSuccess: () => {
+          setConfirmForget(false);
+          navigate("/");
+        },
+      },
+    );
 
   if (!user) {
     if (location.pathname === "/signin" || me.isPending) return null;
@@ -60,12 +79,33 @@ export function UserMenu() {
         <MenuItem
           onClick={() => {
             setAnchor(null);
-            signOut.mutate({ forget: false }, { onSuccess: () => navigate("/") });
+            leave(false);
           }}
         >
           {msg("wft-ui-sign-out")}
         </MenuItem>
+        <MenuItem
+          onClick={() => {
+            setAnchor(null);
+            setConfirmForget(true);
+          }}
+        >
+          {msg("wft-ui-sign-out-forget")}
+        </MenuItem>
       </Menu>
+      <Dialog open={confirmForget} onClose={() => setConfirmForget(false)} aria-labelledby={dialogTitleId}>
+        <DialogTitle id={dialogTitleId}>{msg("wft-ui-sign-out-forget")}</DialogTitle>
+        <DialogContent>
+          <DialogContentText>{msg("wft-ui-sign-out-forget-text")}</DialogContentText>
+          {signOut.isError && <ApiErrorAlert error={signOut.error} />}
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setConfirmForget(false)}>{msg("wft-ui-cancel")}</Button>
+          <Button color="error" variant="contained" disabled={signOut.isPending} onClick={() => leave(true)}>
+            {msg("wft-ui-sign-out-forget-confirm")}
+          </Button>
+        </DialogActions>
+      </Dialog>
     </>
   );
 }

@@ -57,7 +57,10 @@ export function fakeFetch(routes: Record<string, Handler>) {
 export function renderApp(path: string, fetcher: typeof fetch, catalog: Catalog = testCatalog()) {
   const client = new ApiClient({ fetch: fetcher });
   const queryClient = makeQueryClient();
-  queryClient.setDefaultOptions({ queries: { retry: false, staleTime: 0 }, mutations: { retry: false } });
+  queryClient.setDefaultOptions({
+    queries: { retry: false, staleTime: 0, refetchOnWindowFocus: false },
+    mutations: { retry: false },
+  });
   return {
     client,
     ...render(
