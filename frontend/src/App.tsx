@@ -3,7 +3,7 @@
  * shell around every route of routes.tsx. Tests render `AppProviders` + `AppRoutes` in a MemoryRouter.
  */
 import type { QueryClient } from "@tanstack/react-query";
-import type { ReactNode } from "react";
+import { Suspense, type ReactNode } from "react";
 import { BrowserRouter, Route, Routes } from "react-router-dom";
 import { ApiLanguage, ApiProvider } from "./api/ApiProvider";
 import type { ApiClient } from "./api/client";
@@ -13,7 +13,7 @@ import { useI18n } from "./i18n/useMsg";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { ROUTES } from "./routes";
 import { AppShell } from "./shell/AppShell";
-import { RequireSignIn } from "./shell/RequireSignIn";
+import { Loading, RequireSignIn } from "./shell/RequireSignIn";
 import { ThemeRoot } from "./theme/ThemeRoot";
 
 function Themed({ children }: { children: ReactNode }) {
@@ -46,12 +46,14 @@ export function AppProviders({ children, catalog, client, queryClient }: Provide
 export function AppRoutes() {
   return (
     <AppShell>
-      <Routes>
-        {ROUTES.map(({ path, element, signedIn }) => (
-          <Route key={path} path={path} element={signedIn ? <RequireSignIn>{element}</RequireSignIn> : element} />
-        ))}
-        <Route path="*" element={<NotFoundPage />} />
-      </Routes>
+      <Suspense fallback={<Loading />}>
+        <Routes>
+          {ROUTES.map(({ path, element, signedIn }) => (
+            <Route key={path} path={path} element={signedIn ? <RequireSignIn>{element}</RequireSignIn> : element} />
+          ))}
+          <Route path="*" element={<NotFoundPage />} />
+        </Routes>
+      </Suspense>
     </AppShell>
   );
 }

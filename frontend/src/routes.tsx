@@ -2,18 +2,20 @@
  * The app's screens: one entry per route. To add a screen, write its page in pages/ and add it here;
  * `nav: true` puts it into the app bar and the drawer (with `labelKey`, a literal `wft-ui-…` key).
  */
-import type { ReactElement } from "react";
+import { lazy, type ReactElement } from "react";
 import type { SvgIconComponent } from "@mui/icons-material";
 import HistoryIcon from "@mui/icons-material/History";
 import LibraryAddIcon from "@mui/icons-material/LibraryAdd";
 import SettingsIcon from "@mui/icons-material/Settings";
 import SwapHorizIcon from "@mui/icons-material/SwapHoriz";
-import { BatchPage } from "./pages/BatchPage";
-import { HistoryPage } from "./pages/HistoryPage";
 import { HomePage } from "./pages/HomePage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { SignInPage } from "./pages/SignInPage";
-import { TransferPage } from "./pages/TransferPage";
+
+// The big screens are chunks of their own, loaded when first visited (AppRoutes has the <Suspense>).
+const TransferPage = lazy(() => import("./pages/TransferPage").then((m) => ({ default: m.TransferPage })));
+const BatchPage = lazy(() => import("./pages/BatchPage").then((m) => ({ default: m.BatchPage })));
+const HistoryPage = lazy(() => import("./pages/HistoryPage").then((m) => ({ default: m.HistoryPage })));
 
 export interface AppRoute {
   path: string;

@@ -63,7 +63,8 @@ export function AppShell({ children }: { children: ReactNode }) {
             variant="h6"
             component={RouterLink}
             to="/"
-            sx={{ color: "inherit", textDecoration: "none", whiteSpace: "nowrap", flexShrink: 0 }}
+            noWrap
+            sx={{ color: "inherit", textDecoration: "none", minWidth: 0, fontSize: { xs: "1.1rem", sm: "1.25rem" } }}
           >
             {msg("wft-ui-app-name")}
           </Typography>

@@ -10,7 +10,7 @@ export function PageTitle({ children }: { children: string }) {
     document.title = children === app ? app : `${children} – ${app}`;
   }, [children, app]);
   return (
-    <Typography variant="h4" component="h1" gutterBottom>
+    <Typography variant="h4" component="h1" gutterBottom sx={{ fontSize: { xs: "1.75rem", sm: "2.125rem" } }}>
       {children}
     </Typography>
   );
