@@ -7,6 +7,8 @@ import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+/** Where `npm run dev` sends /api: the Flask app of `make run` unless WFT_DEV_API says otherwise. */
+const devApi = process.env.WFT_DEV_API ?? "http://127.0.0.1:5000";
 
 export default defineConfig({
   plugins: [react()],
@@ -30,8 +32,14 @@ export default defineConfig({
   },
   server: {
     fs: { allow: [repoRoot] },
-    // `npm run dev` next to `make run`: the API (and the OAuth redirects) stay on Flask's port.
-    proxy: { "/api": "http://127.0.0.1:5000" },
+    // `npm run dev` next to `make run`: the API (and the OAuth redirects) stay on Flask's port. The API
+    // refuses a POST whose Origin is not its own (CSRF), so the proxy presents Flask's origin.
+    proxy: {
+      "/api": {
+        target: devApi,
+        configure: (proxy) => proxy.on("proxyReq", (request) => request.setHeader("Origin", new URL(devApi).origin)),
+      },
+    },
   },
   test: {
     environment: "jsdom",
