@@ -65,4 +65,13 @@ describe("settings", () => {
       defaultTargetWiki: "commons",
     });
   });
+
+  it("sets the interface language, which the whole app follows", async () => {
+    renderApp("/settings", fakeFetch({ "GET /me": () => json(signedIn) }));
+    await userEvent.click(await screen.findByLabelText(/^Interface language$/));
+    await userEvent.click(await screen.findByRole("option", { name: "العربية (ar)" }));
+    await userEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(document.documentElement.dir).toBe("rtl"));
+    expect(parseSettings(window.localStorage.getItem(STORAGE_KEY)).lang).toBe("ar");
+  });
 });

@@ -19,6 +19,7 @@ import { useState, type ReactNode } from "react";
 import { Link as RouterLink, useLocation } from "react-router-dom";
 import { useMsg } from "../i18n/useMsg";
 import { ROUTES } from "../routes";
+import { ErrorBoundary } from "./ErrorBoundary";
 import { LanguageMenu } from "./LanguageMenu";
 import { SignInErrorNotice } from "./SignInErrorNotice";
 import { UserMenu } from "./UserMenu";
@@ -116,7 +117,7 @@ export function AppShell({ children }: { children: ReactNode }) {
       </Drawer>
       <Container component="main" id="main" tabIndex={-1} maxWidth="md" sx={{ py: 3, flexGrow: 1, outline: "none" }}>
         <SignInErrorNotice />
-        {children}
+        <ErrorBoundary resetKey={location.pathname}>{children}</ErrorBoundary>
       </Container>
     </Box>
   );
