@@ -38,7 +38,11 @@ export function useSignOut() {
   const queries = useQueryClient();
   return useMutation<LogoutOut, ApiError, { forget: boolean }>({
     mutationFn: (body) => api.post<LogoutOut>("/auth/logout", body),
-    onSuccess: () => queries.resetQueries(),
+    // /me first: screens that need a user stop asking (no round of 401s), then the old user's data goes.
+    onSuccess: async () => {
+      await queries.resetQueries({ queryKey: meKey });
+      queries.removeQueries({ predicate: (query) => query.queryKey[0] !== meKey[0] });
+    },
   });
 }
 

@@ -27,14 +27,14 @@ export function BotPasswordForm({ mode, onSignedIn }: Props) {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    signIn.mutate(
-      { wiki: wiki.trim(), username: username.trim(), password },
-      {
-        onSuccess: (result) => {
-          setPassword("");
-          onSignedIn?.(result);
-        },
+    // mutateAsync, not mutate's callbacks: a sign-in refetches /me, and the page may swap this form for
+    // the signed-in view before mutate's onSuccess would run (it never runs for an unmounted form).
+    signIn.mutateAsync({ wiki: wiki.trim(), username: username.trim(), password }).then(
+      (result) => {
+        setPassword("");
+        onSignedIn?.(result);
       },
+      () => undefined, // shown from signIn.error below
     );
   };
 

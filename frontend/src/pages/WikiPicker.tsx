@@ -51,6 +51,8 @@ export function WikiPicker({ label, helperText, value, onChange }: Props) {
         onChange(name.trim());
       }}
       getOptionLabel={(option) => (typeof option === "string" ? option : option.name)}
+      // a configured wiki may share its name with a Wikimedia wiki (it then wins on the server)
+      getOptionKey={(option) => (typeof option === "string" ? option : `${option.project}|${option.name}|${option.url}`)}
       isOptionEqualToValue={(option, current) => option.name === (typeof current === "string" ? current : current.name)}
       loading={wikis.isFetching}
       renderOption={(props, option) => {
@@ -58,7 +60,8 @@ export function WikiPicker({ label, helperText, value, onChange }: Props) {
         return (
           <li key={key} {...rest}>
             <span>
-              <strong>{option.name}</strong> — <span dir={option.dir}>{option.sitename}</span>
+              <strong>{option.name}</strong> —{" "}
+              <span dir={option.configured ? "ltr" : option.dir}>{option.configured ? option.url : option.sitename}</span>
               {option.autonym && <span lang={option.lang ?? undefined}> ({option.autonym})</span>}
             </span>
           </li>
