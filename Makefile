@@ -8,8 +8,12 @@ ARGS ?= --help
 HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_PORT ?= 5050
+NPM ?= npm
+FRONTEND := frontend
+FRONTEND_INPUTS := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/dev/null) \
+	$(wildcard $(FRONTEND)/index.html $(FRONTEND)/vite.config.ts $(FRONTEND)/tsconfig.json i18n/*.json)
 
-.PHONY: install run cli test lint format demo testbed-up testbed-down clean
+.PHONY: install run cli test lint format demo testbed-up testbed-down clean frontend frontend-test
 
 install: $(VENV)/.installed
 
@@ -19,8 +23,25 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
+## the web app (React, in frontend/) built into frontend/dist, which the Flask app serves at /; rebuilt only
+## when its sources, its packages or the message files changed. Needs Node.js 20.19+ and npm.
+frontend: $(FRONTEND)/dist/index.html
+
+$(FRONTEND)/node_modules/.installed: $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && $(NPM) ci --no-audit --no-fund
+	touch $@
+
+$(FRONTEND)/dist/index.html: $(FRONTEND)/node_modules/.installed $(FRONTEND_INPUTS)
+	cd $(FRONTEND) && $(NPM) run build
+
+## the web app's checks: a clean install from the lock file, the type check, the Vitest tests
+frontend-test:
+	cd $(FRONTEND) && $(NPM) ci --no-audit --no-fund && touch node_modules/.installed
+	cd $(FRONTEND) && $(NPM) run lint
+	cd $(FRONTEND) && $(NPM) test
+
 ## run it: the web app + one background worker on http://$(HOST):$(PORT) (SQLite, nothing else to install)
-run: install
+run: install frontend
 	$(VENV)/bin/wikifile-transfer serve --host $(HOST) --port $(PORT)
 
 ## the CLI: make cli ARGS="transfer SRC --to TARGET"
@@ -31,8 +52,9 @@ cli: install
 requirements.txt: requirements.lock pyproject.toml deploy/requirements.py
 	$(PY) deploy/requirements.py $@
 
-## lint, type-check, then every test (unit + against real MediaWiki wikis) with line+branch coverage
-test: install lint
+## lint, type-check, the web app's checks and tests, then every test (unit + against real MediaWiki wikis)
+## with line+branch coverage
+test: install lint frontend-test
 	bash testbed/install.sh
 	$(PY) -m pytest --cov=wikifile_transfer --cov-branch --cov-report=term-missing:skip-covered --cov-report=xml
 
@@ -46,7 +68,7 @@ format: install
 	$(VENV)/bin/ruff format src tests testbed deploy
 
 ## bring up the local wikis, then the app wired to them (bot-password sign-in) on http://127.0.0.1:$(DEMO_PORT)
-demo: install testbed-up
+demo: install testbed-up frontend
 	$(PY) testbed/demo.py $(TESTBED_DIR) $(DEMO_PORT)
 	WIKIFILE_TRANSFER_CONFIG=$(TESTBED_DIR)/config.toml WFT_DATA_DIR=$(TESTBED_DIR)/app \
 		WFT_BOT_PASSWORD_LOGIN=1 $(VENV)/bin/wikifile-transfer serve --port $(DEMO_PORT)
@@ -64,3 +86,4 @@ testbed-down:
 
 clean: testbed-down
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage coverage.xml
+	rm -rf $(FRONTEND)/node_modules $(FRONTEND)/dist

@@ -90,7 +90,9 @@ def served(serve_env: dict[str, str], tmp_path: Path) -> Iterator[tuple[subproce
 def healthy(base: str) -> bool:
     try:
         return requests.get(base + "/healthz", timeout=2).status_code == 200
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):
+        # still starting: on a loaded machine the first answers (migrations, the broker's first
+        # connection with its own 2-second timeout) can take longer than this probe waits
         return False
 
 

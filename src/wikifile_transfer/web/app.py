@@ -19,7 +19,7 @@ from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from wikifile_transfer.web import errors, logs, ops, ratelimit
+from wikifile_transfer.web import errors, frontend, logs, ops, ratelimit
 from wikifile_transfer.web.api import register, signin
 from wikifile_transfer.web.auth import check_csrf, current_user_id
 from wikifile_transfer.web.metrics import Metrics
@@ -149,5 +149,8 @@ def create_app(settings: WebSettings, services: Services) -> Flask:
     @app.get("/api/v1/openapi.json", endpoint="openapi_document")  # "openapi…": not itself documented
     def openapi_document() -> Response:
         return jsonify(api.spec)
+
+    # The web app at / (after the API, whose paths its catch-all route leaves alone).
+    frontend.install(app, frontend.frontend_dir(settings.frontend_dir))
 
     return app

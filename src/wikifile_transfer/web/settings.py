@@ -15,7 +15,9 @@ never a silently weak fallback.
   ``WFT_RATELIMIT_API``, ``WFT_RATELIMIT_EXPENSIVE``, ``WFT_RATELIMIT_SIGN_IN``: the budgets (web.ratelimit);
 * ``WFT_PROXY_COUNT``: how many reverse proxies in front of the app set ``X-Forwarded-For``/``-Proto``
   (0: trust none, the default; a wrong number lets clients pick their own address);
-* ``WFT_METRICS_TOKEN``: when set, ``/metrics`` needs ``Authorization: Bearer <token>``.
+* ``WFT_METRICS_TOKEN``: when set, ``/metrics`` needs ``Authorization: Bearer <token>``;
+* ``WFT_FRONTEND_DIR``: the built web app (``index.html`` + ``assets/``), default ``frontend/dist`` of the
+  source checkout (web.frontend).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class WebSettings:
     ratelimit_sign_in: str = "10/minute;100/hour"
     proxy_count: int = 0
     metrics_token: str | None = field(default=None, repr=False)
+    frontend_dir: str | None = None
     testing: bool = False
 
     @property
@@ -79,6 +82,7 @@ class WebSettings:
             ratelimit_sign_in=_limit(env, "WFT_RATELIMIT_SIGN_IN", cls.ratelimit_sign_in),
             proxy_count=_count(env, "WFT_PROXY_COUNT"),
             metrics_token=env.get("WFT_METRICS_TOKEN") or None,
+            frontend_dir=env.get("WFT_FRONTEND_DIR") or None,
         )
 
 
