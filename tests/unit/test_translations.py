@@ -30,7 +30,7 @@ _PLURAL_HEAD = re.compile(r"\{\{\s*PLURAL:\s*\$(\d+)\s*\|", re.IGNORECASE)
 _MAGIC = re.compile(r"\{\{\s*(PLURAL|GENDER):", re.IGNORECASE)
 _TEMPLATE = re.compile(r"\{\{(?!\s*(?:PLURAL|GENDER):)[^{}]*\}\}", re.IGNORECASE)
 # Text a translation must keep verbatim: command-line options, %PLACEHOLDERS%, function calls.
-_VERBATIM = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*|%[A-Z]+%|(?<![A-Za-z0-9_])[A-Za-z_]\w*\(\)", re.ASCII)
+_VERBATIM = re.compile(r"(?<![\w-])--[a-z][a-z0-9]*(?:-[a-z0-9]+)*|%[A-Z]+%|(?<![A-Za-z0-9_])[A-Za-z_]\w*\(\)", re.ASCII)
 
 
 def _read(path: Path) -> dict[str, object]:
