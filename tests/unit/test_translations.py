@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from wikifile_transfer import i18n
-from wikifile_transfer.i18n import msg
+from wikifile_transfer.i18n import msg, plural_form
 
 ROOT = Path(__file__).resolve().parents[2]
 I18N = ROOT / "i18n"
@@ -30,7 +30,10 @@ _PLURAL_HEAD = re.compile(r"\{\{\s*PLURAL:\s*\$(\d+)\s*\|", re.IGNORECASE)
 _MAGIC = re.compile(r"\{\{\s*(PLURAL|GENDER):", re.IGNORECASE)
 _TEMPLATE = re.compile(r"\{\{(?!\s*(?:PLURAL|GENDER):)[^{}]*\}\}", re.IGNORECASE)
 # Text a translation must keep verbatim: command-line options, %PLACEHOLDERS%, function calls.
-_VERBATIM = re.compile(r"(?<![\w-])--[a-z][a-z0-9]*(?:-[a-z0-9]+)*|%[A-Z]+%|(?<![A-Za-z0-9_])[A-Za-z_]\w*\(\)", re.ASCII)
+_PLURAL_FORMS = re.compile(r"\{\{\s*PLURAL:[^|{}]*\|([^{}]*)\}\}", re.IGNORECASE)
+_VERBATIM = re.compile(
+    r"(?<![\w-])--[a-z][a-z0-9]*(?:-[a-z0-9]+)*|%[A-Z]+%|(?<![A-Za-z0-9_])[A-Za-z_]\w*\(\)", re.ASCII
+)
 
 
 def _read(path: Path) -> dict[str, object]:
@@ -105,9 +108,16 @@ def test_no_stale_keys(lang: str) -> None:
     assert not stale, f"{lang}.json has keys en.json does not have: {sorted(stale)}"
 
 
+def _single_plural_form(lang: str) -> bool:
+    """True for languages whose CLDR rule has one form only (ja, zh, ko, vi, id…): the renderer
+    then always picks the first plain form, so "{{PLURAL:$1|one file|$1 files}}" would say "one"."""
+    return all(plural_form(lang, n) == 0 for n in range(0, 202))
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_messages_are_valid(lang: str) -> None:
     problems = []
+    single = _single_plural_form(lang)
     for key, text in _messages(I18N / f"{lang}.json").items():
         english = EN.get(key)
         if english is None:
@@ -130,6 +140,10 @@ def test_messages_are_valid(lang: str) -> None:
             problems.append(f"{key}: templates differ from English: {_TEMPLATE.findall(text)}")
         if Counter(_VERBATIM.findall(text)) != Counter(_VERBATIM.findall(english)):
             problems.append(f"{key}: options/code differ from English: {_VERBATIM.findall(text)}")
+        for forms in _PLURAL_FORMS.findall(text):
+            plain = [f for f in forms.split("|") if not re.match(r"\s*\d+\s*=", f)]
+            if single and len(plain) > 1:
+                problems.append(f"{key}: {lang} has one plural form; use {{{{PLURAL:$N|1=…|…}}}} or one form")
         if text.count("[[") != english.count("[["):
             problems.append(f"{key}: wiki links differ from English")
     assert not problems, "\n".join(problems)
