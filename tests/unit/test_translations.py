@@ -118,6 +118,7 @@ def _single_plural_form(lang: str) -> bool:
 def test_messages_are_valid(lang: str) -> None:
     problems = []
     single = _single_plural_form(lang)
+    zero_is_one = plural_form(lang, 0) == plural_form(lang, 1) != plural_form(lang, 5)
     for key, text in _messages(I18N / f"{lang}.json").items():
         english = EN.get(key)
         if english is None:
@@ -144,6 +145,10 @@ def test_messages_are_valid(lang: str) -> None:
             plain = [f for f in forms.split("|") if not re.match(r"\s*\d+\s*=", f)]
             if single and len(plain) > 1:
                 problems.append(f"{key}: {lang} has one plural form; use {{{{PLURAL:$N|1=…|…}}}} or one form")
+            # Where 0 takes the "one" form (fr, pt, hi, bn, fa…), "one file" without the number
+            # would be shown for 0 files: such a form must be the explicit "1=".
+            if zero_is_one and len(plain) > 1 and "$" not in plain[0] and "$" in plain[1]:
+                problems.append(f"{key}: in {lang} 0 takes the first form; write it 1=… or with the number")
         if text.count("[[") != english.count("[["):
             problems.append(f"{key}: wiki links differ from English")
     assert not problems, "\n".join(problems)
