@@ -7,6 +7,7 @@ import io
 import pytest
 from rich.console import Console
 
+from wikifile_transfer import i18n
 from wikifile_transfer.cli.progress import ProgressBars
 
 
@@ -47,7 +48,16 @@ def test_other_steps_are_printed_as_lines_in_the_language() -> None:
     assert "".join(out.getvalue().splitlines()[2:]).strip() == ""
 
 
-def test_steps_are_rendered_in_the_language_with_english_fallback() -> None:
+def test_steps_are_rendered_in_the_language_with_english_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    # German is complete now: hide one German message to see the English fallback.
+    real_load = i18n.load
+    monkeypatch.setattr(
+        i18n,
+        "load",
+        lambda lang: {
+            k: v for k, v in real_load(lang).items() if (lang, k) != ("de", "wft-cli-unknown-language")
+        },
+    )
     con, out = console()
     bars = ProgressBars("de", console=con)
     bars.step("wft-check-duplicate", "Datei:A.png", "1")  # translated into German
