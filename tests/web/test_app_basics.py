@@ -28,6 +28,19 @@ def test_language_follows_uselang_then_accept_language(app: Flask) -> None:
     assert client.get("/api/v1/me?uselang=<script>").get_json()["lang"] == "en"
 
 
+def test_browser_chinese_tags_read_the_script_variant_files(app: Flask) -> None:
+    client = app.test_client()
+
+    def lang(header: str) -> str:
+        return str(client.get("/api/v1/me", headers={"Accept-Language": header}).get_json()["lang"])
+
+    assert lang("zh-TW") == lang("zh-Hant-HK") == lang("zh-hk") == "zh-hant"
+    assert lang("zh-CN") == lang("zh") == lang("zh-Hans-SG") == "zh-hans"
+    assert client.get("/api/v1/me?uselang=zh-tw").get_json()["lang"] == "zh-hant"
+    # another Chinese language is not a script variant of Mandarin: no file, so English
+    assert lang("zh-yue") == "en"
+
+
 def test_state_changing_requests_need_the_csrf_token(app: Flask) -> None:
     client = app.test_client()
     token = client.get("/api/v1/me").get_json()["csrf_token"]

@@ -21,6 +21,11 @@ describe("languages", () => {
   it("picks the browser's language when a file exists for it or its base language", () => {
     expect(pickLanguage(["de", "en"], ["de-CH", "en"])).toBe("de");
     expect(pickLanguage(["de", "en"], ["fr"])).toBe("en");
+    expect(pickLanguage(["en", "zh-hans", "zh-hant"], ["zh-TW"])).toBe("zh-hant");
+    expect(pickLanguage(["en", "zh-hans", "zh-hant"], ["zh-Hant-HK"])).toBe("zh-hant");
+    expect(pickLanguage(["en", "zh-hans", "zh-hant"], ["zh-CN"])).toBe("zh-hans");
+    expect(pickLanguage(["en", "zh-hans", "zh-hant"], ["zh"])).toBe("zh-hans");
+    expect(pickLanguage(["en", "zh-hans", "zh-hant"], ["zh-yue"])).toBe("en");
   });
 
   it("finds every message file of the repository except qqq", () => {

@@ -42,12 +42,24 @@ export function autonym(code: string): string {
   return code;
 }
 
+/** Browsers say `zh-TW` or `zh-Hant-HK`; the message files are per script (`zh-hant`, `zh-hans`), as on
+ * MediaWiki (plain `zh` reads Simplified). The same mapping as the API's web/lang.py. */
+export function chineseScript(code: string): string | null {
+  const parts = code.split("-");
+  if (parts[0] !== "zh" || ["zh-min-nan", "zh-yue", "zh-classical"].includes(code)) return null;
+  for (const part of parts.slice(1)) {
+    if (["tw", "hk", "mo", "hant"].includes(part)) return "zh-hant";
+    if (["cn", "sg", "my", "hans"].includes(part)) return "zh-hans";
+  }
+  return "zh-hans";
+}
+
 /** The first of `wanted` (e.g. navigator.languages) that has messages, by exact code or base
  * language; English when none has. */
 export function pickLanguage(available: readonly string[], wanted: readonly string[]): string {
   const set = new Set(available);
   for (const raw of wanted) {
-    const code = raw.toLowerCase();
+    const code = chineseScript(raw.toLowerCase()) ?? raw.toLowerCase();
     if (set.has(code)) return code;
     const base = code.split("-")[0] ?? code;
     if (set.has(base)) return base;

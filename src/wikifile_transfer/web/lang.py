@@ -14,6 +14,23 @@ LANG_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8}){0,3}$")
 """A MediaWiki-style language code: ``en``, ``pt-br``, ``zh-min-nan``, ``be-tarask``, ``roa-tara``."""
 
 
+CHINESE_SCRIPT = {"tw": "zh-hant", "hk": "zh-hant", "mo": "zh-hant", "hant": "zh-hant", "cn": "zh-hans",
+                  "sg": "zh-hans", "my": "zh-hans", "hans": "zh-hans"}
+"""Browsers say ``zh-TW`` or ``zh-Hant-HK``; the message files are per script (``zh-hant``, ``zh-hans``), as
+on MediaWiki. Plain ``zh`` reads Simplified, as MediaWiki's ``zh`` falls back to ``zh-hans``."""
+
+
+def chinese(code: str) -> str | None:
+    """The script variant of a Chinese language tag, or None when ``code`` is not Chinese."""
+    parts = code.split("-")
+    if parts[0] != "zh" or code in ("zh-min-nan", "zh-yue", "zh-classical"):
+        return None
+    for part in parts[1:]:
+        if part in CHINESE_SCRIPT:
+            return CHINESE_SCRIPT[part]
+    return "zh-hans"
+
+
 def usable(code: str | None) -> str | None:
     """``code`` when messages exist for it (or its base language), else None."""
     if not code:
@@ -21,6 +38,7 @@ def usable(code: str | None) -> str | None:
     code = code.strip().lower().replace("_", "-")
     if not LANG_CODE.match(code):
         return None
+    code = chinese(code) or code
     known = set(available_languages())
     if code in known or code.split("-")[0] in known:
         return code
