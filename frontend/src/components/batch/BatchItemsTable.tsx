@@ -39,6 +39,9 @@ import { EDITABLE_STATUSES, ItemDetails } from "./ItemDetails";
 import { RenameDialog } from "./RenameDialog";
 
 const HIDE_ON_PHONE = { display: { xs: "none", md: "table-cell" } } as const;
+/** The target column is folded into the source cell below `sm`, so status and actions fit at 375 px. */
+const HIDE_BELOW_SM = { display: { xs: "none", sm: "table-cell" } } as const;
+const ONLY_BELOW_SM = { display: { xs: "block", sm: "none" } } as const;
 const COLUMNS = 7;
 
 function useDebounced<T>(value: T, ms: number): T {
@@ -217,7 +220,7 @@ export function BatchItemsTable({ batchId }: { batchId: number }) {
         {items.isFetching && <LinearProgress aria-label={msg("wft-ui-loading")} sx={{ height: 2 }} />}
         {items.error && <ApiErrorAlert error={items.error} />}
         <TableContainer sx={{ overflowX: "auto" }}>
-          <Table size="small" aria-labelledby="batch-items-title" sx={{ minWidth: { xs: 520, md: 800 } }}>
+          <Table size="small" aria-labelledby="batch-items-title" sx={{ minWidth: { xs: 0, md: 800 }, "& td, & th": { px: { xs: 0.75, sm: 2 } } }}>
             <TableHead>
               <TableRow>
                 <TableCell padding="checkbox">
@@ -231,7 +234,7 @@ export function BatchItemsTable({ batchId }: { batchId: number }) {
                 </TableCell>
                 {header("position", msg("wft-ui-batch-col-position"), HIDE_ON_PHONE)}
                 {header("source", msg("wft-ui-batch-col-source"))}
-                {header("target", msg("wft-ui-batch-col-target"))}
+                {header("target", msg("wft-ui-batch-col-target"), HIDE_BELOW_SM)}
                 {header("status", msg("wft-ui-batch-col-status"))}
                 {header("updated", msg("wft-ui-batch-col-updated"), HIDE_ON_PHONE)}
                 <TableCell>{msg("wft-ui-batch-col-actions")}</TableCell>
@@ -252,6 +255,15 @@ export function BatchItemsTable({ batchId }: { batchId: number }) {
                 const open = expanded.has(row.id);
                 const editable = EDITABLE_STATUSES.includes(row.status);
                 const detailsId = `batch-item-details-${row.id}`;
+                const linked = Boolean(row.target_url) && (row.status === "done" || row.status === "already_done");
+                const target =
+                  linked && row.target_url ? (
+                    <Link href={row.target_url} target="_blank" rel="noopener noreferrer" dir="auto">
+                      {row.target_title}
+                    </Link>
+                  ) : (
+                    <span dir="auto">{row.target_title ?? "—"}</span>
+                  );
                 const firstProblem = row.error ?? row.checks.find((c) => c.result === "block") ?? row.checks[0];
                 return (
                   <Fragment key={row.id}>
@@ -265,22 +277,22 @@ export function BatchItemsTable({ batchId }: { batchId: number }) {
                         />
                       </TableCell>
                       <TableCell sx={HIDE_ON_PHONE}>{format.number(row.position + 1)}</TableCell>
-                      <TableCell sx={{ overflowWrap: "anywhere", minWidth: 140 }}>
+                      <TableCell sx={{ overflowWrap: "anywhere", minWidth: { xs: 100, sm: 140 } }}>
                         <span dir="auto">{name}</span>
                         {row.source_wiki && (
                           <Typography variant="caption" component="div" color="text.secondary" dir="ltr">
                             {row.source_wiki}
                           </Typography>
                         )}
-                      </TableCell>
-                      <TableCell sx={{ overflowWrap: "anywhere", minWidth: 140 }}>
-                        {row.target_url && (row.status === "done" || row.status === "already_done") ? (
-                          <Link href={row.target_url} target="_blank" rel="noopener noreferrer" dir="auto">
-                            {row.target_title}
-                          </Link>
-                        ) : (
-                          <span dir="auto">{row.target_title ?? "—"}</span>
+                        {row.target_title && (linked || row.target_title !== row.source_title) && (
+                          <Typography variant="caption" component="div" sx={ONLY_BELOW_SM}>
+                            {msg("wft-ui-batch-target-as")}{" "}
+                            {target}
+                          </Typography>
                         )}
+                      </TableCell>
+                      <TableCell sx={{ overflowWrap: "anywhere", minWidth: 140, ...HIDE_BELOW_SM }}>
+                        {target}
                         {row.requested_title && (
                           <Typography variant="caption" component="div" color="text.secondary">
                             {msg("wft-ui-batch-renamed")}
@@ -294,7 +306,14 @@ export function BatchItemsTable({ batchId }: { batchId: number }) {
                             variant="caption"
                             component="div"
                             color="text.secondary"
-                            sx={{ mt: 0.5, maxWidth: 260, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}
+                            sx={{
+                              mt: 0.5,
+                              maxWidth: { xs: 180, md: 280 },
+                              overflow: "hidden",
+                              display: "-webkit-box",
+                              WebkitLineClamp: 2,
+                              WebkitBoxOrient: "vertical",
+                            }}
                             title={firstProblem.message}
                           >
                             {firstProblem.message}
