@@ -193,6 +193,28 @@ describe("batch screen", () => {
     expect(await screen.findByText(/a check blocks it/)).toBeInTheDocument();
   });
 
+  it("sorts by a column and filters by text on the server", async () => {
+    const seen: URL[] = [];
+    renderApp(
+      "/batch/7",
+      fakeFetch({
+        "GET /me": () => json(signedIn),
+        "GET /batches/7": () => json(batchOf()),
+        "GET /batches/7/items": itemsHandler(TABLE, seen),
+      }),
+    );
+    const table = await screen.findByRole("table", { name: "Files" });
+    await userEvent.click(within(table).getByRole("button", { name: "Source file" }));
+    await waitFor(() => expect(seen.at(-1)?.searchParams.get("sort")).toBe("source"));
+    expect(seen.at(-1)?.searchParams.get("order")).toBe("asc");
+    await userEvent.click(within(table).getByRole("button", { name: "Source file" }));
+    await waitFor(() => expect(seen.at(-1)?.searchParams.get("order")).toBe("desc"));
+    await userEvent.click(screen.getByRole("searchbox", { name: "Find by name" }));
+    await userEvent.paste("Sunset");
+    await waitFor(() => expect(seen.at(-1)?.searchParams.get("q")).toBe("Sunset"));
+    expect(seen.at(-1)?.searchParams.get("offset")).toBe("0");
+  });
+
   it("leaves the selected items out (bulk) and says which were refused", async () => {
     const posted: unknown[] = [];
     renderApp(
