@@ -15,6 +15,9 @@ import { SignInPage } from "./pages/SignInPage";
 // The big screens are chunks of their own, loaded when first visited (AppRoutes has the <Suspense>).
 const TransferPage = lazy(() => import("./pages/TransferPage").then((m) => ({ default: m.TransferPage })));
 const BatchPage = lazy(() => import("./pages/BatchPage").then((m) => ({ default: m.BatchPage })));
+const BatchDetailPage = lazy(() =>
+  import("./pages/BatchDetailPage").then((m) => ({ default: m.BatchDetailPage })),
+);
 const HistoryPage = lazy(() => import("./pages/HistoryPage").then((m) => ({ default: m.HistoryPage })));
 
 export interface AppRoute {
@@ -39,6 +42,7 @@ export const ROUTES: AppRoute[] = [
     signedIn: true,
     nav: { labelKey: "wft-ui-nav-batch", icon: LibraryAddIcon },
   },
+  { path: "/batch/:id", element: <BatchDetailPage />, signedIn: true },
   {
     path: "/history",
     element: <HistoryPage />,

@@ -12,7 +12,8 @@ export const API_BASE = "/api/v1";
 const CSRF_HEADER = "X-CSRF-Token";
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-export type Query = Record<string, string | number | boolean | null | undefined>;
+/** A value per name; an array repeats the name (`status=failed&status=blocked`). */
+export type Query = Record<string, string | number | boolean | null | undefined | readonly (string | number)[]>;
 
 export interface RequestOptions {
   query?: Query;
@@ -53,7 +54,9 @@ export class ApiClient {
   url(path: string, query: Query = {}): string {
     const params = new URLSearchParams();
     for (const [name, value] of Object.entries(query)) {
-      if (value !== undefined && value !== null && value !== "") params.set(name, String(value));
+      if (Array.isArray(value)) {
+        for (const item of value as readonly (string | number)[]) params.append(name, String(item));
+      } else if (value !== undefined && value !== null && value !== "") params.set(name, String(value));
     }
     if (this.lang && !params.has("uselang")) params.set("uselang", this.lang);
     const search = params.toString();

@@ -1,5 +1,9 @@
-/** Batches of files (placeholder: the batch screen is built on top of this shell). */
+/** Batches of files: the form for a new batch (a URL list, a category, a user's uploads or a page's
+ * files) and the user's batches below it. A new batch opens at /batch/:id (BatchDetailPage). */
+import Divider from "@mui/material/Divider";
 import Typography from "@mui/material/Typography";
+import { BatchForm } from "../components/batch/BatchForm";
+import { BatchList } from "../components/batch/BatchList";
 import { useMsg } from "../i18n/useMsg";
 import { PageTitle } from "../shell/PageTitle";
 
@@ -8,7 +12,10 @@ export function BatchPage() {
   return (
     <>
       <PageTitle>{msg("wft-ui-batch-title")}</PageTitle>
-      <Typography color="text.secondary">{msg("wft-ui-page-coming")}</Typography>
+      <Typography sx={{ mb: 3, maxWidth: 720 }}>{msg("wft-ui-batch-intro")}</Typography>
+      <BatchForm />
+      <Divider sx={{ mb: 3 }} />
+      <BatchList />
     </>
   );
 }
