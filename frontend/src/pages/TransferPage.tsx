@@ -239,43 +239,47 @@ export function TransferPage() {
           </Stack>
           <TransferFileCard facts={data.source} />
           <TransferCheckReport checks={data.checks} />
-          <Box component="section" aria-labelledby="wft-target-heading" sx={{ my: 2 }}>
-            <Typography variant="h6" component="h2" id="wft-target-heading">
-              {msg("wft-ui-transfer-target-title", data.target.wiki)}
-            </Typography>
-            <TransferTitleField
-              wiki={data.target.wiki}
-              value={title}
-              onChange={setTitle}
-              extension={extensionOf(data.source.title)}
-              planned={data.target.title}
-              onValidity={onTitleValidity}
-            />
-          </Box>
-          <TransferDescription
-            sourceText={data.source_text}
-            generatedText={generated}
-            text={text}
-            onTextChange={setText}
-            target={data.target.wiki}
-            title={title.trim() || data.target.title}
-            sourceWiki={data.source.wiki}
-            targetWiki={data.target.wiki}
-          />
-          {data.description.changes.length > 0 && (
-            <Box component="section" aria-labelledby="wft-notes-heading" sx={{ my: 2 }}>
-              <Typography variant="subtitle1" component="h2" id="wft-notes-heading">
-                {msg("wft-ui-transfer-notes-title", data.description.changes.length)}
+          {/* once started, what was sent is settled: only the card, the checks and the progress stay */}
+          {!started && (
+            <>
+            <Box component="section" aria-labelledby="wft-target-heading" sx={{ my: 2 }}>
+              <Typography variant="h6" component="h2" id="wft-target-heading">
+                {msg("wft-ui-transfer-target-title", data.target.wiki)}
               </Typography>
-              <Box component="ul" sx={{ pl: 3, my: 0 }}>
-                {data.description.changes.map((note, index) => (
-                  <li key={index}>{note.message}</li>
-                ))}
-              </Box>
+              <TransferTitleField
+                wiki={data.target.wiki}
+                value={title}
+                onChange={setTitle}
+                extension={extensionOf(data.source.title)}
+                planned={data.target.title}
+                onValidity={onTitleValidity}
+              />
             </Box>
+            <TransferDescription
+              sourceText={data.source_text}
+              generatedText={generated}
+              text={text}
+              onTextChange={setText}
+              target={data.target.wiki}
+              title={title.trim() || data.target.title}
+              sourceWiki={data.source.wiki}
+              targetWiki={data.target.wiki}
+            />
+            {data.description.changes.length > 0 && (
+              <Box component="section" aria-labelledby="wft-notes-heading" sx={{ my: 2 }}>
+                <Typography variant="subtitle1" component="h2" id="wft-notes-heading">
+                  {msg("wft-ui-transfer-notes-title", data.description.changes.length)}
+                </Typography>
+                <Box component="ul" sx={{ pl: 3, my: 0 }}>
+                  {data.description.changes.map((note, index) => (
+                    <li key={index}>{note.message}</li>
+                  ))}
+                </Box>
+              </Box>
+            )}
+            <TransferFollowUps choice={choice} onChange={setChoice} planned={data.follow_ups} />
+            </>
           )}
-          <TransferFollowUps choice={choice} onChange={setChoice} planned={data.follow_ups} />
-
           {!started && (
             <Stack direction={{ xs: "column", sm: "row" }} spacing={2} alignItems={{ sm: "center" }} sx={{ my: 3 }}>
               <Button
@@ -283,11 +287,17 @@ export function TransferPage() {
                 size="large"
                 onClick={onTransfer}
                 disabled={reason !== null || create.isPending}
+                sx={{ flexShrink: 0 }}
                 aria-describedby={reason ? "wft-transfer-reason" : undefined}
               >
                 {msg("wft-ui-transfer-submit")}
               </Button>
-              <Button variant="outlined" onClick={recheck} disabled={preview.isPending || create.isPending}>
+              <Button
+                variant="outlined"
+                onClick={recheck}
+                disabled={preview.isPending || create.isPending}
+                sx={{ whiteSpace: "nowrap", flexShrink: 0 }}
+              >
                 {msg("wft-ui-transfer-recheck")}
               </Button>
               {reason && (

@@ -40,6 +40,8 @@ export function TransferDiffView({ lines, label, context = 3 }: Props) {
     <Box
       component="ol"
       aria-label={label}
+      // scrollable: reachable by keyboard (axe: scrollable-region-focusable)
+      tabIndex={0}
       sx={{
         listStyle: "none",
         m: 0,

@@ -73,7 +73,8 @@ export function TransferFileCard({ facts }: { facts: FileFacts }) {
           </Box>
         </Stack>
         {facts.versions.length > 0 && (
-          <Box sx={{ overflowX: "auto", mt: 2 }}>
+          // scrolls sideways on a phone: reachable by keyboard (axe: scrollable-region-focusable)
+          <Box sx={{ overflowX: "auto", mt: 2 }} tabIndex={0} role="region" aria-label={msg("wft-ui-transfer-card-versions-table")}>
             <Table size="small" aria-label={msg("wft-ui-transfer-card-versions-table")}>
               <TableHead>
                 <TableRow>

@@ -10,6 +10,7 @@ import ListItem from "@mui/material/ListItem";
 import ListItemText from "@mui/material/ListItemText";
 import Stack from "@mui/material/Stack";
 import Typography from "@mui/material/Typography";
+import { useEffect, useRef } from "react";
 import { Link as RouterLink } from "react-router-dom";
 import type { ApiError } from "../../api/errors";
 import type { EventOut, LiveTransfer } from "../../api/transfer";
@@ -33,6 +34,14 @@ export function TransferProgressPanel({ live, onCancel, cancelling, cancelError 
   const msg = useMsg();
   const format = useFormat();
   const transfer = live.transfer;
+  const heading = useRef<HTMLHeadingElement>(null);
+  const id = transfer?.id;
+  // a new transfer: keyboard and screen-reader users land on its progress, not at the old button
+  useEffect(() => {
+    if (id === undefined || !heading.current) return;
+    heading.current.focus();
+    heading.current.scrollIntoView?.({ block: "start", behavior: "smooth" });
+  }, [id]);
   if (!transfer) return null;
   const running = !transfer.finished;
   const percent = transfer.bytes_total > 0 ? Math.min(100, (100 * transfer.bytes_done) / transfer.bytes_total) : null;
@@ -40,7 +49,7 @@ export function TransferProgressPanel({ live, onCancel, cancelling, cancelError 
   return (
     <Box component="section" aria-labelledby="wft-progress-heading" sx={{ my: 2 }}>
       <Stack direction="row" spacing={1} alignItems="center" flexWrap="wrap" useFlexGap>
-        <Typography variant="h6" component="h2" id="wft-progress-heading">
+        <Typography variant="h6" component="h2" id="wft-progress-heading" tabIndex={-1} ref={heading}>
           {msg("wft-ui-transfer-progress-title")}
         </Typography>
         <Box role="status" aria-live="polite" data-testid="wft-transfer-status">
