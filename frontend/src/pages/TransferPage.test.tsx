@@ -5,6 +5,8 @@ import type { CheckOut, PreviewOut, TransferDetail, TransferOut } from "../api/t
 import { fakeFetch, json, meOf, renderApp, type Handler } from "../test/helpers";
 
 const signedIn = meOf({ user: { id: 1, username: "Alice", domain: "wikimedia", lang: null, kind: "oauth" } });
+/** The screen is a lazy chunk: its first load may be slow on a busy machine. */
+const SLOW = { timeout: 8000 };
 const URL_IN = "https://en.wikipedia.org/wiki/File:Example.jpg";
 
 function check(id: string, result: CheckOut["result"], message: string): CheckOut {
@@ -137,7 +139,7 @@ function routes(extra: Record<string, Handler> = {}, preview: PreviewOut = previ
 /** Opens the screen by its deep link (source and target filled, preview started). */
 async function openPreviewed(fetcher: typeof fetch) {
   renderApp(`/transfer?url=${encodeURIComponent(URL_IN)}&to=commons`, fetcher);
-  await screen.findByRole("heading", { name: "Checks" });
+  await screen.findByRole("heading", { name: "Checks" }, SLOW);
 }
 
 afterEach(() => {
@@ -149,7 +151,7 @@ describe("transfer screen", () => {
   it("previews a pasted URL: the file card and the check report", async () => {
     const { fetcher, posted } = routes();
     renderApp("/transfer", fetcher);
-    await userEvent.click(await screen.findByLabelText(/^File on the source wiki/));
+    await userEvent.click(await screen.findByLabelText(/^File on the source wiki/, {}, SLOW));
     await userEvent.paste(URL_IN);
     await userEvent.type(screen.getByLabelText(/^Target wiki/), "commons");
     await userEvent.click(screen.getByRole("button", { name: "Preview" }));
@@ -169,6 +171,57 @@ describe("transfer screen", () => {
     expect(screen.getByRole("button", { name: "Transfer" })).toBeEnabled();
   });
 
+  it("names the file by wiki and file name too", async () => {
+    const { fetcher, posted } = routes();
+    renderApp("/transfer?to=commons", fetcher);
+    await userEvent.click(await screen.findByRole("radio", { name: "Choose wiki and file" }, SLOW));
+    await userEvent.type(screen.getByLabelText(/^Source wiki/), "src");
+    await userEvent.type(screen.getByLabelText(/^File name/), "File:Example.jpg");
+    await userEvent.click(screen.getByRole("button", { name: "Preview" }));
+    await screen.findByRole("heading", { name: "Checks" }, SLOW);
+    expect(posted.resolve).toEqual([{ url: "src:File:Example.jpg" }]);
+    expect(posted.preview?.[0]).toMatchObject({ source: "src:File:Example.jpg", target: "commons" });
+  });
+
+  it("says so when the address is not a file page", async () => {
+    const { fetcher, posted } = routes({
+      "POST /resolve": () =>
+        json({ wiki: "src", api_url: "", sitename: "", lang: "en", title: "Main Page", namespace: 0, is_file: false, page_url: "" }),
+    });
+    renderApp(`/transfer?url=${encodeURIComponent("src:Main Page")}&to=commons`, fetcher);
+    expect(await screen.findByText(/Main Page is not a file page/, {}, SLOW)).toBeInTheDocument();
+    expect(posted.preview).toBeUndefined();
+  });
+
+  it("shows the target's rendering in a sandboxed frame without scripts", async () => {
+    const rendered: unknown[] = [];
+    const { fetcher } = routes({
+      "POST /transfers/preview/render": (_url, init) => {
+        rendered.push(JSON.parse(String(init.body)));
+        return json({ html: "<p>x</p>", document: "<!doctype html><p>Rendered text</p>", base_url: "https://commons.wikimedia.org/", title: "File:Example.jpg", lang: "en", dir: "ltr", categories: ["Examples"] });
+      },
+    });
+    await openPreviewed(fetcher);
+    await userEvent.click(screen.getByRole("tab", { name: "Rendered" }));
+    const frame = await screen.findByTitle("The description page as commons renders it");
+    expect(frame.getAttribute("sandbox")).toBe("allow-popups allow-popups-to-escape-sandbox");
+    expect(frame.getAttribute("srcdoc")).toContain("Rendered text");
+    expect(rendered).toEqual([{ target: "commons", title: "File:Example.jpg", text: previewOf().target_text }]);
+    expect(screen.getByText("Category: Examples")).toBeInTheDocument();
+  });
+
+  it("checks again with the edited text and keeps the generated one for the reset", async () => {
+    const { fetcher, posted } = routes();
+    await openPreviewed(fetcher);
+    await userEvent.click(screen.getByRole("tab", { name: "Edit" }));
+    await userEvent.click(screen.getByLabelText(/^Description page for commons/));
+    await userEvent.keyboard("{Control>}{End}{/Control}");
+    await userEvent.paste("\nMine");
+    await userEvent.click(screen.getByRole("button", { name: "Check again" }));
+    await waitFor(() => expect(posted.preview).toHaveLength(2));
+    expect(posted.preview?.[1]).toMatchObject({ page_text: `${previewOf().target_text}\nMine`, title: null });
+  });
+
   it("sends the default rules page and uses the default target wiki", async () => {
     window.localStorage.setItem(
       "wft-settings",
@@ -176,7 +229,7 @@ describe("transfer screen", () => {
     );
     const { fetcher, posted } = routes();
     renderApp(`/transfer?url=${encodeURIComponent(URL_IN)}`, fetcher);
-    await screen.findByRole("heading", { name: "Checks" });
+    await screen.findByRole("heading", { name: "Checks" }, SLOW);
     expect(posted.preview?.[0]).toMatchObject({ target: "commons", rules_page: "commons:Rules/en" });
   });
 
@@ -218,7 +271,8 @@ describe("transfer screen", () => {
     await userEvent.clear(field);
     await userEvent.type(field, "Other.png");
     expect(await screen.findByText("This name cannot be used: The name must end in .jpg.")).toBeInTheDocument();
-    expect(screen.getByRole("button", { name: "Transfer" })).toBeDisabled();
+    await waitFor(() => expect(screen.getByRole("button", { name: "Transfer" })).toBeDisabled());
+    expect(screen.getByText("The file name cannot be used.")).toBeInTheDocument();
     // debounced: not one request per key (a slow machine may let one early prefix through)
     expect(asked.at(-1)).toBe("Other.png");
     expect(asked.length).toBeLessThan(4);
@@ -227,7 +281,7 @@ describe("transfer screen", () => {
     await userEvent.type(field, "Taken.jpg");
     expect(await screen.findByText("File:Taken.jpg already exists on the target wiki.")).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "See it" })).toHaveAttribute("href", "https://commons.wikimedia.org/wiki/File:Taken.jpg");
-    expect(screen.getByRole("button", { name: "Transfer" })).toBeEnabled();
+    await waitFor(() => expect(screen.getByRole("button", { name: "Transfer" })).toBeEnabled());
   });
 
   it("sends the edited description page as page_text, and the new title", async () => {

@@ -11,7 +11,6 @@ import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
 import LinearProgress from "@mui/material/LinearProgress";
 import Stack from "@mui/material/Stack";
-import TextField from "@mui/material/TextField";
 import Typography from "@mui/material/Typography";
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router-dom";
@@ -29,6 +28,7 @@ import { TransferCheckReport } from "../components/transfer/TransferCheckReport"
 import { TransferDescription } from "../components/transfer/TransferDescription";
 import { TransferFileCard } from "../components/transfer/TransferFileCard";
 import { TransferFollowUps, type FollowUpChoice } from "../components/transfer/TransferFollowUps";
+import { TransferSourceField, TransferSourceMode, sourceValue, type SourceInput } from "../components/transfer/TransferSourceField";
 import { TransferProgressPanel } from "../components/transfer/TransferProgressPanel";
 import { TransferTitleField, extensionOf } from "../components/transfer/TransferTitleField";
 import { useMsg } from "../i18n/useMsg";
@@ -49,7 +49,8 @@ export function TransferPage() {
   const msg = useMsg();
   const { settings } = useSettings();
   const [params, setParams] = useSearchParams();
-  const [source, setSource] = useState(params.get("url") ?? "");
+  const [sourceInput, setSourceInput] = useState<SourceInput>({ mode: "url", url: params.get("url") ?? "", wiki: "", file: "" });
+  const source = sourceValue(sourceInput);
   const [target, setTarget] = useState(params.get("to") ?? settings.defaultTargetWiki ?? "");
   const [choice, setChoice] = useState<FollowUpChoice>(NO_FOLLOW_UPS);
   const [asked, setAsked] = useState<Asked | null>(null);
@@ -139,7 +140,7 @@ export function TransferPage() {
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    if (source.trim() && target.trim()) void runPreview({ source: source.trim(), target: target.trim() });
+    if (source && target.trim()) void runPreview({ source, target: target.trim() });
   };
 
   const onTransfer = () => {
@@ -164,7 +165,7 @@ export function TransferPage() {
   const blocks = data ? data.checks.filter((c) => c.result === "block") : [];
   let reason: string | null = null;
   if (data) {
-    if (asked && (asked.source !== source.trim() || asked.target !== target.trim())) reason = msg("wft-ui-transfer-reason-stale");
+    if (asked && (asked.source !== source || asked.target !== target.trim())) reason = msg("wft-ui-transfer-reason-stale");
     else if (blocks.length) reason = msg("wft-ui-transfer-reason-blocked", blocks.length, blocks[0]?.message ?? "");
     else if (!titleValid) reason = msg("wft-ui-transfer-reason-title");
     else if (text.trim() === "") reason = msg("wft-ui-transfer-reason-text");
@@ -179,7 +180,7 @@ export function TransferPage() {
     preview.reset();
     resolve.reset();
     setAsked(null);
-    setSource("");
+    setSourceInput({ ...sourceInput, url: "", file: "" });
     setParams({}, { replace: true });
   };
 
@@ -190,17 +191,12 @@ export function TransferPage() {
         {msg("wft-ui-transfer-intro")}
       </Typography>
       <Box component="form" onSubmit={onSubmit} aria-label={msg("wft-ui-transfer-form")} noValidate>
+        <TransferSourceMode value={sourceInput} onChange={setSourceInput} disabled={started && !transfer?.finished} />
         <Stack direction={{ xs: "column", md: "row" }} spacing={2} alignItems={{ md: "flex-start" }}>
-          <TextField
-            label={msg("wft-ui-transfer-source")}
-            helperText={msg("wft-ui-transfer-source-help")}
-            value={source}
-            onChange={(event) => setSource(event.target.value)}
-            required
-            fullWidth
+          <TransferSourceField
+            value={sourceInput}
+            onChange={setSourceInput}
             disabled={started && !transfer?.finished}
-            inputProps={{ spellCheck: false, maxLength: 2000, inputMode: "url" }}
-            sx={{ flex: 2 }}
           />
           <Box sx={{ flex: 1, minWidth: { md: 240 } }}>
             <WikiPicker
@@ -213,7 +209,7 @@ export function TransferPage() {
           <Button
             type="submit"
             variant={data ? "outlined" : "contained"}
-            disabled={busy || !source.trim() || !target.trim() || (started && !transfer?.finished)}
+            disabled={busy || !source || !target.trim() || (started && !transfer?.finished)}
             sx={{ mt: { md: 1 }, minHeight: 48, whiteSpace: "nowrap" }}
           >
             {msg("wft-ui-transfer-preview")}
