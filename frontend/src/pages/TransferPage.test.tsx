@@ -282,6 +282,50 @@ describe("transfer screen", () => {
     expect(await screen.findByText("File:Taken.jpg already exists on the target wiki.")).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "See it" })).toHaveAttribute("href", "https://commons.wikimedia.org/wiki/File:Taken.jpg");
     await waitFor(() => expect(screen.getByRole("button", { name: "Transfer" })).toBeEnabled());
+    expect(screen.getByText(/The checks above are for the name and options of the last preview/)).toBeInTheDocument();
+  });
+
+  it("uses the file in an article: shows the article diff and sends its base revision", async () => {
+    const created: Array<Record<string, unknown>> = [];
+    const withArticle = previewOf({
+      follow_ups: [
+        {
+          id: "use-in-article",
+          status: "planned",
+          key: "wft-followup-article-planned",
+          params: ["Sunset", "99"],
+          message: "After the upload, the file will be added to the article Sunset (based on revision 99).",
+          diff: "--- Sunset\n+++ Sunset\n@@ -1 +1,2 @@\n+[[File:Example.jpg|thumb|A view]]\n Text",
+          base_revid: 99,
+        },
+      ],
+    });
+    let previews = 0;
+    const { fetcher, posted } = routes({
+      "POST /transfers/preview": (_url, init) => {
+        (posted.preview ??= []).push(JSON.parse(String(init.body)));
+        previews += 1;
+        return json(previews === 1 ? previewOf() : withArticle);
+      },
+      "POST /transfers": (_url, init) => {
+        created.push(JSON.parse(String(init.body)) as Record<string, unknown>);
+        return json(detailOf({ status: "cancelled", state: "cancelled", finished: true }), 201);
+      },
+    });
+    await openPreviewed(fetcher);
+    await userEvent.click(screen.getByRole("checkbox", { name: "Use the file in an article on the target wiki" }));
+    expect(screen.getByRole("button", { name: "Transfer" })).toBeDisabled();
+    expect(screen.getByText("Write the article to use the file in, or untick that option.")).toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText(/^Article/), "Sunset");
+    await userEvent.type(screen.getByLabelText(/^Caption/), "A view");
+    await userEvent.click(screen.getByRole("button", { name: "Check again" }));
+    expect(await screen.findByText(/will be added to the article Sunset/)).toBeInTheDocument();
+    expect(posted.preview?.[1]).toMatchObject({ use_in: { title: "Sunset", caption: "A view" } });
+    const diff = screen.getByRole("list", { name: "Change to the article" });
+    expect(within(diff).getByText("[[File:Example.jpg|thumb|A view]]")).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Transfer" }));
+    await waitFor(() => expect(created).toHaveLength(1));
+    expect(created[0]?.use_in).toEqual({ title: "Sunset", caption: "A view", base_revid: 99 });
   });
 
   it("sends the edited description page as page_text, and the new title", async () => {

@@ -172,6 +172,15 @@ export function TransferPage() {
     else if (choice.useIn && !choice.article.trim()) reason = msg("wft-ui-transfer-reason-article");
   }
   const started = create.data !== undefined;
+  // the checks and the article diff shown are for what was previewed: say so when the form moved on
+  const previewed = preview.variables;
+  const outdated =
+    data !== undefined &&
+    previewed !== undefined &&
+    (title.trim() !== data.target.title ||
+      previewed.mark_source !== choice.markSource ||
+      (previewed.use_in?.title ?? "") !== (choice.useIn ? choice.article.trim() : "") ||
+      (previewed.use_in?.caption ?? "") !== (choice.useIn ? choice.caption.trim() : ""));
   const busy = resolve.isPending || preview.isPending;
   const transfer = live.transfer;
 
@@ -299,6 +308,11 @@ export function TransferPage() {
               {reason && (
                 <Typography id="wft-transfer-reason" color="error" role="status">
                   {reason}
+                </Typography>
+              )}
+              {!reason && outdated && (
+                <Typography color="text.secondary" role="status">
+                  {msg("wft-ui-transfer-outdated")}
                 </Typography>
               )}
             </Stack>
