@@ -59,13 +59,13 @@ test: install lint frontend-test
 	$(PY) -m pytest --cov=wikifile_transfer --cov-branch --cov-report=term-missing:skip-covered --cov-report=xml
 
 lint: install
-	$(VENV)/bin/ruff check src tests testbed deploy
-	$(VENV)/bin/ruff format --check src tests testbed deploy
+	$(VENV)/bin/ruff check src tests testbed deploy hatch_build.py
+	$(VENV)/bin/ruff format --check src tests testbed deploy hatch_build.py
 	$(VENV)/bin/mypy
 
 format: install
-	$(VENV)/bin/ruff check --fix src tests testbed deploy
-	$(VENV)/bin/ruff format src tests testbed deploy
+	$(VENV)/bin/ruff check --fix src tests testbed deploy hatch_build.py
+	$(VENV)/bin/ruff format src tests testbed deploy hatch_build.py
 
 ## bring up the local wikis, then the app wired to them (bot-password sign-in) on http://127.0.0.1:$(DEMO_PORT)
 demo: install testbed-up frontend

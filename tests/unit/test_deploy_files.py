@@ -63,3 +63,22 @@ def test_gunicorn_settings_come_from_the_environment(monkeypatch) -> None:
     finally:
         os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)  # set by the module itself, not by monkeypatch
         sys.modules.pop("wikifile_transfer.web.gunicorn_conf", None)
+
+
+def test_a_wheel_carries_the_built_web_app_only_when_there_is_one(tmp_path: Path) -> None:
+    hook_module = runpy.run_path(str(ROOT / "hatch_build.py"))
+    hook_class = hook_module["FrontendHook"]
+
+    def included(version: str, target: str = "wheel") -> dict[str, str]:
+        hook = hook_class(str(tmp_path), {}, None, None, str(tmp_path / "out"), target)
+        build_data: dict[str, dict[str, str]] = {"force_include": {}}
+        hook.initialize(version, build_data)
+        return build_data["force_include"]
+
+    assert included("standard") == {}  # not built: a wheel without the web app (the API still works)
+    (tmp_path / "frontend" / "dist").mkdir(parents=True)
+    (tmp_path / "frontend" / "dist" / "index.html").write_text("<!doctype html>", encoding="utf-8")
+    dist = str(tmp_path / "frontend" / "dist")
+    assert included("standard") == {dist: "wikifile_transfer/_frontend"}
+    assert included("editable") == {}  # an editable install serves the checkout's frontend/dist itself
+    assert included("standard", target="sdist") == {}
