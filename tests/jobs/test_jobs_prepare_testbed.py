@@ -161,3 +161,24 @@ def test_a_dry_run_cut_off_half_way_is_continued_where_it_stopped(
     assert all(t.state in ("ready", "blocked", "failed") for t in rows)
     assert {t.id: (t.state, t.updated_at) for t in rows if t.id in first_verdicts} == first_verdicts
     assert [t.source_title for t in rows] == files
+
+
+def test_items_that_cannot_be_planned_fail_each_with_its_reason(
+    testbed: Any, db: Database, user_id: int, job_context: JobContext
+) -> None:
+    """The dry run of a mixed list: a file that exists, one that does not, a page that is no file, a wiki
+    nobody knows. Each bad line fails on its own with its message key; the good one gets its verdict."""
+    lines = [
+        f"src:{testbed.files['own_work']}",
+        "src:File:WFT no such file 7c1f.png",
+        "src:File:" + testbed["pages"]["article"],
+        "nowhere-wiki-x:File:X.png",
+    ]
+    batch_id = batch_of(db, user_id, "urls", None, "commons")  # type: ignore[arg-type]
+    batches.expand(db, batch_id, [batches.Item(line) for line in lines])
+    assert prepare_batch(job_context, batch_id) is BatchState.PLANNED
+    rows = items_of(db, batch_id)
+    assert rows[0].state in ("ready", "blocked") and rows[0].plan is not None
+    assert [(t.state, t.error_key is not None) for t in rows[1:]] == [("failed", True)] * 3
+    assert rows[1].error_key == "wft-error-missing-file"
+    assert rows[3].error_key == "wft-error-bad-input"  # an unknown prefix: no WIKI:File:Name it can read

@@ -32,6 +32,7 @@ from celery.signals import task_postrun
 from jobkit import Scripted, a_plan, context, row
 from sqlalchemy import func, select
 
+from wikifile_transfer.errors import ReadOnlyError
 from wikifile_transfer.jobs import queue
 from wikifile_transfer.jobs.queue import TASK_PREPARE, TASK_RUN, CeleryDispatcher, make_celery
 from wikifile_transfer.store import migrate, repo
@@ -217,6 +218,58 @@ def migrated(tmp_path: Path) -> Iterator[Database]:
     migrate.upgrade(database)
     yield database
     database.dispose()
+
+
+@pytest.mark.parametrize("broker", ["redis"], indirect=True)
+def test_a_temporary_failure_goes_back_through_the_queue_after_its_pause(
+    broker: str, db: Database, item, postrun: list[tuple[str, Any]]
+) -> None:
+    """The wiki is read-only at the first run: the task sends the id again with the retry pause as its
+    countdown, and the second delivery (after the pause) finishes the item."""
+    calls: list[float] = []
+
+    def read_only_once(_plan: TransferPlan, _listener: Listener) -> None:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise ReadOnlyError("commons", "The wiki is in read-only mode")
+
+    transfer_id = item()
+    app = make_celery(broker)
+    queue.set_context(context(db, Scripted(read_only_once), backoff=(1.0,)))
+    try:
+        with start_worker(app, pool="threads", concurrency=1, perform_ping_check=False, shutdown_timeout=30):
+            CeleryDispatcher(app, queue.get_context()).dispatch([transfer_id])
+            wait_for(lambda: row(db, transfer_id).state == "done", 30, "the second run")
+    finally:
+        queue.set_context(None)
+        app.close()
+    assert [value for name, value in postrun if name == TASK_RUN] == ["retry_wait", "finished"]
+    assert len(calls) == 2 and calls[1] - calls[0] >= 0.9
+    assert row(db, transfer_id).attempts == 2
+
+
+def test_the_reconciler_loop_outlives_a_failed_sweep_and_stops_when_asked() -> None:
+    sweeps: list[str] = []
+    stop = threading.Event()
+
+    class Flaky:
+        interval = 0.05
+        prepared: list[int] = []  # noqa: RUF012 - read by the loop like a Reconciler's
+
+        def sweep(self) -> list[int]:
+            sweeps.append("sweep")
+            if len(sweeps) == 1:
+                raise ConnectionError("the database went away for a moment")
+            if len(sweeps) == 3:
+                self.prepared = [9]
+            if len(sweeps) >= 4:
+                stop.set()
+            return [1]
+
+    thread = threading.Thread(target=queue.reconcile_forever, args=(Flaky(), stop), daemon=True)
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive() and len(sweeps) == 4
 
 
 def test_the_worker_command_consumes_from_the_sqlite_broker(
