@@ -133,7 +133,7 @@ def test_a_batch_whose_preparer_died_mid_planning_is_prepared_again_from_where_i
 ) -> None:
     batch_id = new_batch(db, user_id)
     dead = new_owner("prepare/")
-    assert batches.claim_preparation(db, batch_id, dead, ttl=0.5)
+    assert batches.claim_preparation(db, batch_id, dead, ttl=1.5)
     batches.expand(db, batch_id, items_of(120))
     calls = 0
 
@@ -142,7 +142,7 @@ def test_a_batch_whose_preparer_died_mid_planning_is_prepared_again_from_where_i
         calls += 1
         if calls == 3:
             raise KeyboardInterrupt  # stands for kill -9: nothing after this point runs
-        assert batches.renew_preparation(db, batch_id, dead, ttl=0.5)
+        assert batches.renew_preparation(db, batch_id, dead, ttl=1.5)
 
     with pytest.raises(KeyboardInterrupt):
         planning.plan_batch(db, batch_id, Scripted(), chunk=50, heartbeat=dies_at_the_third_chunk)  # type: ignore[arg-type]
@@ -153,7 +153,7 @@ def test_a_batch_whose_preparer_died_mid_planning_is_prepared_again_from_where_i
     reconciler = Reconciler(db, Recorder(), preparer=preparer, prepare_grace=60)
     reconciler.sweep()
     assert preparer.sent == []  # its lease has not run out yet
-    time.sleep(0.6)
+    time.sleep(1.6)
     reconciler.sweep()
     assert preparer.sent == [batch_id] == reconciler.prepared
     reconciler.sweep()

@@ -55,11 +55,11 @@ def test_the_lease_is_taken_renewed_while_working_and_given_back(db: Database, i
     seen: list[tuple[str | None, dt.datetime]] = []
     reconciler_sent: list[list[int]] = []
     second: list[RunResult] = []
-    other = runner(db, Scripted(), lease_seconds=0.6)
+    other = runner(db, Scripted(), lease_seconds=1.5)
 
     def work(_plan: TransferPlan, listener: Listener) -> None:
-        for n in range(6):  # 1.8 s of work, a step every 0.3 s
-            time.sleep(0.3)
+        for n in range(6):  # 2.4 s of work (more than a lease), a step every 0.4 s
+            time.sleep(0.4)
             listener.step("wft-step-upload", str(n + 1), "6")
             current = row(db, transfer_id)
             seen.append((current.lease_owner, aware(current.lease_until)))
@@ -68,12 +68,12 @@ def test_the_lease_is_taken_renewed_while_working_and_given_back(db: Database, i
             reconciler_sent.append(recorder.sent)
         second.append(other.run(transfer_id))
 
-    first = runner(db, Scripted(work), lease_seconds=0.6)
+    first = runner(db, Scripted(work), lease_seconds=1.5)
     assert first.run(transfer_id) is RunResult.FINISHED
 
     assert {owner for owner, _ in seen} == {first.owner}
     untils = [until for _, until in seen]
-    assert untils == sorted(untils) and untils[-1] - untils[0] >= dt.timedelta(seconds=1.2)
+    assert untils == sorted(untils) and untils[-1] - untils[0] >= dt.timedelta(seconds=1.6)
     assert reconciler_sent == [[]] * 6  # never overdue while renewed
     assert second == [RunResult.NOT_MINE]
     done = row(db, transfer_id)
@@ -101,7 +101,7 @@ def test_an_expired_lease_is_re_queued_by_the_reconciler_and_taken_over(db: Data
         listener.step("wft-step-upload")  # raises LeaseLostError: another worker has it
         stuck_steps.append("uploaded")  # never reached
 
-    stuck = runner(db, Scripted(hang), lease_seconds=0.5)
+    stuck = runner(db, Scripted(hang), lease_seconds=1.5)
     thread, results = in_thread(lambda: stuck.run(transfer_id))
     deadline = time.monotonic() + 10
     while row(db, transfer_id).current_step != "wft-step-download":
@@ -110,7 +110,7 @@ def test_an_expired_lease_is_re_queued_by_the_reconciler_and_taken_over(db: Data
 
     recorder = Recorder()
     assert Reconciler(db, recorder, grace=30).sweep() == []  # still leased
-    time.sleep(0.7)
+    time.sleep(1.7)
     assert Reconciler(db, recorder, grace=30).sweep() == [transfer_id]
     assert recorder.sent == [transfer_id]
     assert Reconciler(db, recorder, grace=30).sweep() == []  # dispatched once, with a new deadline
@@ -190,7 +190,7 @@ def test_a_temporary_failure_waits_counts_its_attempts_and_gives_up_at_the_limit
     def read_only(_plan: TransferPlan, _listener: Listener) -> None:
         raise ReadOnlyError("commons", "The wiki is in read-only mode")
 
-    work = runner(db, Scripted(read_only), max_attempts=3, backoff=(0.3, 0.6))
+    work = runner(db, Scripted(read_only), max_attempts=3, backoff=(1.0, 2.0))
 
     before = utcnow()
     assert work.run(transfer_id) is RunResult.RETRY_WAIT
@@ -201,18 +201,18 @@ def test_a_temporary_failure_waits_counts_its_attempts_and_gives_up_at_the_limit
         "wft-error-readonly",
         None,
     )
-    assert dt.timedelta(seconds=0.25) < aware(waiting.not_before) - before < dt.timedelta(seconds=2)
+    assert dt.timedelta(seconds=0.95) < aware(waiting.not_before) - before < dt.timedelta(seconds=3)
     assert work.run(transfer_id) is RunResult.NOT_MINE  # not before its time
     recorder = Recorder()
     assert Reconciler(db, recorder).sweep() == []  # nor does the reconciler send it early
 
-    time.sleep(0.35)
+    time.sleep(1.05)
     assert work.run(transfer_id) is RunResult.RETRY_WAIT
     second = row(db, transfer_id)
     assert second.attempts == 2
-    assert aware(second.not_before) - utcnow() > dt.timedelta(seconds=0.4)  # the second pause is longer
+    assert aware(second.not_before) - utcnow() > dt.timedelta(seconds=1.1)  # the second pause is longer
 
-    time.sleep(0.65)
+    time.sleep(2.05)
     assert work.run(transfer_id) is RunResult.FINISHED
     final = row(db, transfer_id)
     assert (final.state, final.attempts, final.error_key) == ("failed", 3, "wft-error-readonly")
@@ -290,17 +290,17 @@ def test_a_rate_limit_pauses_the_wiki_for_every_worker(db: Database, item) -> No
     def ratelimited(_plan: TransferPlan, _listener: Listener) -> None:
         raise RateLimitedError("commons", "You've exceeded your rate limit")
 
-    worker_a = runner(db, Scripted(ratelimited), pace_seconds=0.8, backoff=(0.1,), slot_wait=0.1)
-    worker_b = runner(db, Scripted(), pace_seconds=0.8, slot_wait=0.1)
+    worker_a = runner(db, Scripted(ratelimited), pace_seconds=2.0, backoff=(0.1,), slot_wait=0.1)
+    worker_b = runner(db, Scripted(), pace_seconds=2.0, slot_wait=0.1)
 
     assert worker_a.run(limited) is RunResult.RETRY_WAIT
     with db.read_session() as session:
         paused = repo.wiki_paused_until(session, "commons")
-    assert paused is not None and paused > utcnow() + dt.timedelta(seconds=0.5)
+    assert paused is not None and paused > utcnow() + dt.timedelta(seconds=1.0)
 
     assert worker_b.run(next_one) is RunResult.DEFERRED
     assert worker_b.run(elsewhere) is RunResult.FINISHED
-    time.sleep(0.9)
+    time.sleep(2.1)
     assert worker_b.run(next_one) is RunResult.FINISHED
     assert [row(db, i).state for i in (next_one, elsewhere)] == ["done", "done"]
 
