@@ -15,7 +15,6 @@ import datetime as dt
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -133,7 +132,7 @@ def test_a_batch_whose_preparer_died_mid_planning_is_prepared_again_from_where_i
 ) -> None:
     batch_id = new_batch(db, user_id)
     dead = new_owner("prepare/")
-    assert batches.claim_preparation(db, batch_id, dead, ttl=1.5)
+    assert batches.claim_preparation(db, batch_id, dead, ttl=60)
     batches.expand(db, batch_id, items_of(120))
     calls = 0
 
@@ -142,7 +141,7 @@ def test_a_batch_whose_preparer_died_mid_planning_is_prepared_again_from_where_i
         calls += 1
         if calls == 3:
             raise KeyboardInterrupt  # stands for kill -9: nothing after this point runs
-        assert batches.renew_preparation(db, batch_id, dead, ttl=1.5)
+        assert batches.renew_preparation(db, batch_id, dead, ttl=60)
 
     with pytest.raises(KeyboardInterrupt):
         planning.plan_batch(db, batch_id, Scripted(), chunk=50, heartbeat=dies_at_the_third_chunk)  # type: ignore[arg-type]
@@ -153,7 +152,10 @@ def test_a_batch_whose_preparer_died_mid_planning_is_prepared_again_from_where_i
     reconciler = Reconciler(db, Recorder(), preparer=preparer, prepare_grace=60)
     reconciler.sweep()
     assert preparer.sent == []  # its lease has not run out yet
-    time.sleep(1.6)
+    with db.session() as session:  # a minute later: the dead preparer's lease has run out
+        session.execute(
+            update(Batch).where(Batch.id == batch_id).values(prepare_until=utcnow() - dt.timedelta(seconds=1))
+        )
     reconciler.sweep()
     assert preparer.sent == [batch_id] == reconciler.prepared
     reconciler.sweep()
@@ -312,3 +314,24 @@ def test_a_batch_put_back_to_planning_while_it_was_prepared_is_planned_again(
     assert [len(chunk) for chunk in planned_chunks] == [3, 1]
     assert planned_chunks[1] == renamed
     assert batch_row(db, batch_id).prepare_owner is None
+
+
+def test_a_url_list_cut_off_while_its_lines_were_written_is_left_to_its_sender(
+    db: Database, user_id: int
+) -> None:
+    """Only the request (web) or the command (CLI) has a list's lines: a preparer cannot list it again, so
+    the reconciler leaves it (sending the same list again continues it) rather than failing it."""
+    with db.session() as session:
+        spec = BatchSpec("commons", "urls", None, {}, "digest")
+        batch_id = batches.create_batch(session, user_id, spec).id
+        session.execute(update(Batch).where(Batch.id == batch_id).values(prepare_until=None))
+    preparer = Recorder()
+    Reconciler(db, Recorder(), preparer=preparer).sweep()
+    assert preparer.sent == []
+    assert prepare_batch(context(db, Scripted()), batch_id) is BatchState.EXPANDING
+    assert batch_row(db, batch_id).state == "expanding"
+    batches.expand(db, batch_id, items_of(3))  # the list sent again
+    with db.session() as session:  # its sender died before planning it: that a preparer can do
+        session.execute(update(Batch).where(Batch.id == batch_id).values(prepare_until=None))
+    Reconciler(db, Recorder(), preparer=preparer).sweep()
+    assert preparer.sent == [batch_id]

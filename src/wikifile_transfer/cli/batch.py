@@ -288,6 +288,8 @@ def run_batch(args: argparse.Namespace, config: Config, lang: str) -> int:
             state = BatchState.PLANNED
     finally:
         batches.release_preparation(db, batch_id, owner)
+    if state is BatchState.FAILED:  # another process found the source could not be listed
+        return _report(db, batch_id, args, lang)
     if args.dry_run:
         return _report(db, batch_id, args, lang, dry_run=True)
     ids = batches.start(db, batch_id)

@@ -242,13 +242,23 @@ def release_preparation(db: Database, batch_id: int, owner: str, *, retry_after:
         )
 
 
+LISTED_BY_THE_USER = ("urls", "single")
+"""Source kinds whose items only the user's request has (the lines are not stored, only their digest): no
+preparer can expand such a batch again. Sending the same list again continues it (same fingerprint)."""
+
+
 def stale_preparations(session: Session, now: dt.datetime, limit: int = 100) -> list[int]:
     """Batches still expanding or planning that nobody prepares and no prepare message is on its way for:
-    their preparer died (its lease ran out), or its message was lost, or the row predates the lease."""
+    their preparer died (its lease ran out), or its message was lost, or the row predates the lease. Not
+    a URL list cut off while its lines were written: only its sender has them (LISTED_BY_THE_USER)."""
     return list(
         session.scalars(
             select(Batch.id)
-            .where(Batch.state.in_(PREPARING), or_(Batch.prepare_until.is_(None), Batch.prepare_until < now))
+            .where(
+                Batch.state.in_(PREPARING),
+                or_(Batch.prepare_until.is_(None), Batch.prepare_until < now),
+                or_(Batch.state != BatchState.EXPANDING.value, Batch.source_kind.not_in(LISTED_BY_THE_USER)),
+            )
             .order_by(Batch.id)
             .limit(limit)
         )

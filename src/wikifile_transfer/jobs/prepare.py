@@ -48,9 +48,11 @@ def prepare_batch(context: JobContext, batch_id: int, *, owner: str | None = Non
             batch = session.get(Batch, batch_id)
             if batch is None:
                 raise WftError(str(batch_id), key="wft-error-no-such-batch")
-            state = BatchState(batch.state)
+            state, kind = BatchState(batch.state), batch.source_kind
         if state.value not in batches.PREPARING:
             return state
+        if state is BatchState.EXPANDING and kind in batches.LISTED_BY_THE_USER:
+            return state  # its lines are the sender's (the web request or the CLI writes them)
         if not batches.claim_preparation(context.db, batch_id, owner, ttl):
             log.info("batch %s: another preparer holds it", batch_id)
             return state
