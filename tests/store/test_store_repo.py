@@ -96,6 +96,65 @@ def test_first_sign_ins_racing_create_one_user(db: Database, race) -> None:
         assert s.scalar(query) == 1
 
 
+def test_a_wikimedia_user_is_its_central_id_and_its_name_follows_renames(db: Database) -> None:
+    with db.session() as s:
+        alice = repo.get_or_create_central_user(s, "wikimedia", "1001", "Alice").id
+    with db.session() as s:  # renamed on Meta: the same user, the new name
+        renamed = repo.get_or_create_central_user(s, "wikimedia", "1001", "Alice Example")
+        assert (renamed.id, renamed.username, renamed.central_id) == (alice, "Alice Example", "1001")
+    with db.session() as s:  # another account takes the name Alice gave up: a user of its own
+        newcomer = repo.get_or_create_central_user(s, "wikimedia", "2002", "Alice")
+        assert newcomer.id != alice
+    with db.session() as s:  # the same central id on another domain is someone else
+        assert repo.get_or_create_central_user(s, "elsewhere", "1001", "Alice").id not in (alice, newcomer.id)
+
+
+def test_a_user_from_before_central_ids_is_adopted_by_its_first_sign_in(db: Database) -> None:
+    with db.session() as s:
+        old = repo.get_or_create_user(s, "wikimedia", "Bob").id
+    with db.session() as s:
+        user = repo.get_or_create_central_user(s, "wikimedia", "3003", "Bob")
+        assert (user.id, user.central_id) == (old, "3003")
+
+
+def test_a_name_held_by_an_account_renamed_since_is_put_aside(db: Database) -> None:
+    """Carol (id 1) was renamed to Carla and has not signed in since; Dave (id 2) is renamed to Carol
+    and signs in: Dave keeps his user and gets the name, Carol's row is renamed aside until she signs in
+    again, and then has her new name."""
+    with db.session() as s:
+        carol = repo.get_or_create_central_user(s, "wikimedia", "1", "Carol").id
+        dave = repo.get_or_create_central_user(s, "wikimedia", "2", "Dave").id
+    with db.session() as s:
+        assert repo.get_or_create_central_user(s, "wikimedia", "2", "Carol").id == dave
+    with db.session() as s:
+        aside = s.get(User, carol)
+        assert aside is not None and aside.username == f"Carol (renamed, {carol})"
+    with db.session() as s:
+        back = repo.get_or_create_central_user(s, "wikimedia", "1", "Carla")
+        assert (back.id, back.username) == (carol, "Carla")
+    with db.session() as s:  # a brand-new account named like a stale row: that row is put aside too
+        eve = repo.get_or_create_central_user(s, "wikimedia", "5", "Eve").id
+    with db.session() as s:
+        assert repo.get_or_create_central_user(s, "wikimedia", "6", "Eve").id != eve
+        stale = s.get(User, eve)
+        assert stale is not None and stale.username == f"Eve (renamed, {eve})"
+
+
+def test_first_sign_ins_of_a_central_id_racing_create_one_user(db: Database, race) -> None:
+    query = select(func.count()).select_from(User)
+    ids = race(
+        4,
+        racing(
+            db,
+            lambda s, i: repo.get_or_create_central_user(s, "wikimedia", "777", "Racer").id,
+            first_read=lambda s: s.scalar(query),
+        ),
+    )
+    assert len(set(ids)) == 1
+    with db.session() as s:
+        assert s.scalar(query) == 1
+
+
 def test_lookups_are_per_user(db: Database) -> None:
     alice, bob = new_user(db, "Alice"), new_user(db, "Bob")
     tid = new_transfer(db, alice)

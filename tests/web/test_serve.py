@@ -186,3 +186,58 @@ def test_build_services_migrates_and_wires_celery(tmp_path: Path, monkeypatch) -
         assert services.box.key_count == 1
     finally:
         services.db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("extra", "preparer"),
+    [
+        ({}, "ThreadPreparer"),  # no broker configured, no embedded worker: a thread of the web process
+        ({"WFT_EMBEDDED_WORKER": "1"}, "CeleryPreparer"),  # serve with its worker
+        ({"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}, "CeleryPreparer"),  # scale-out workers
+    ],
+)
+def test_build_services_prepares_batches_through_the_workers_when_there_are_any(
+    tmp_path: Path, monkeypatch, extra: dict[str, str], preparer: str
+) -> None:
+    for name in ("WFT_DATABASE_URL", "CELERY_BROKER_URL", "TOOL_TOOLSDB_USER", "WFT_EMBEDDED_WORKER"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in extra.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("WFT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("WIKIFILE_TRANSFER_CONFIG", str(tmp_path / "none.toml"))
+    ensure_local_secrets({}, tmp_path)
+    keys = json.loads((tmp_path / SECRETS_FILE).read_text())["WFT_SECRET_KEYS"]
+    services = build_services({"WFT_SECRET_KEYS": keys, **extra})
+    try:
+        assert type(services.batch_preparer()).__name__ == preparer
+        if preparer == "CeleryPreparer":  # the same broker as the items, and a deadline in the database
+            found = services.batch_preparer()
+            assert found.app is services.dispatcher.app  # type: ignore[attr-defined]
+            assert found.db is services.db  # type: ignore[attr-defined]
+    finally:
+        services.db.dispose()
+
+
+@pytest.mark.parametrize(("flags", "embedded"), [([], "1"), (["--no-worker"], None)])
+def test_serve_tells_the_web_app_that_its_worker_runs(
+    tmp_path: Path, monkeypatch, flags: list[str], embedded: str | None
+) -> None:
+    from wikifile_transfer.cli import serve  # noqa: PLC0415
+    from wikifile_transfer.cli.main import build_parser  # noqa: PLC0415
+
+    # run_serve writes these into os.environ: monkeypatch puts them back as they were afterwards
+    for name in (
+        "WFT_DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "WFT_EMBEDDED_WORKER",
+        "WFT_PUBLIC_URL",
+        "WFT_SECRET_KEY",
+        "WFT_SECRET_KEYS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WFT_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(serve.EmbeddedServer, "run", lambda self: None)
+    monkeypatch.setattr(serve.logs, "configure", lambda: None)
+    args = build_parser().parse_args(["serve", *flags])
+    assert serve.run_serve(args, None, "en") == 0  # type: ignore[arg-type]
+    assert os.environ.get("WFT_EMBEDDED_WORKER") == embedded

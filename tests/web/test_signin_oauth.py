@@ -137,6 +137,28 @@ def test_signing_in_again_is_the_same_user_with_new_tokens(
     assert stored is not None and stored.secret["access_token"] not in (first, "")
 
 
+def test_a_renamed_account_signs_in_as_the_same_user_and_its_old_name_is_not_its_key(
+    app: Flask, provider: OAuthDouble, web_services: Services
+) -> None:
+    """Users are keyed by the central id (``sub``): after a global rename the account keeps its user
+    (history, credentials) under the new name; another account that takes the old name is a new user."""
+    provider.user = DoubleUser("Alice", sub="4242")
+    sign_in(app.test_client())
+    provider.user = DoubleUser("Alice Renamed", sub="4242")
+    client = app.test_client()
+    sign_in(client)
+    me = client.get("/api/v1/me").get_json()
+    assert me["user"]["username"] == "Alice Renamed"
+    provider.user = DoubleUser("Alice", sub="9999")
+    sign_in(app.test_client())
+    with web_services.db.session() as session:
+        users = {u.central_id: (u.id, u.username) for u in session.scalars(select(User))}
+        owners = {c.user_id: c.account for c in session.scalars(select(Credential))}
+    assert [name for _id, name in (users["4242"], users["9999"])] == ["Alice Renamed", "Alice"]
+    assert users["4242"][0] != users["9999"][0]
+    assert owners == {users["4242"][0]: "Alice Renamed", users["9999"][0]: "Alice"}
+
+
 def test_tokens_and_verifiers_never_reach_the_browser_or_the_logs(
     app: Flask, provider: OAuthDouble, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from wikifile_transfer.cli.main import main
 from wikifile_transfer.config import Config, WikiConfig
+from wikifile_transfer.store import repo
 from wikifile_transfer.wiki import sitelist
 from wikifile_transfer.wiki.sitelist import load_sites, parse_sitematrix, search, write_refreshed
 
@@ -117,6 +118,7 @@ def test_wikis_endpoint_lists_configured_and_wikimedia_wikis(alice, web_services
         "dir": "ltr",
         "closed": False,
         "configured": True,
+        "account": None,
     }
     arabic = alice.get("/api/v1/wikis?lang=ar&project=wikipedia").get_json()["items"]
     assert [(w["name"], w["dir"], w["autonym"]) for w in arabic] == [("ar.wikipedia", "rtl", "العربية")]
@@ -144,3 +146,38 @@ def test_resolve_rejects_nonsense_with_a_key(alice) -> None:
     assert response.status_code == 400
     assert response.get_json()["error"]["key"] == "wft-error-bad-input"
     assert alice.post("/api/v1/resolve", json={}).get_json()["error"]["key"] == "wft-http-invalid-input"
+
+
+def test_the_wikis_a_user_signed_in_to_are_listed_for_that_user_only(alice, bob, web_services) -> None:
+    """A self-hosted wiki Alice reached by its URL (a bot password stored under the name the registry gave
+    it: its host and port) is in her picker, with her account; Bob does not see it. A Wikimedia wiki she
+    stored a password for is not listed twice, and shows her account where it is listed."""
+    web_services.config = Config(wikis={"src": WikiConfig("src", "http://127.0.0.1:9/")})
+    with web_services.db.session() as session:
+        for wiki, account in (("wiki.example.org:8080", "Alice@tool"), ("en.wikipedia", "Alice@enbot")):
+            repo.save_credential(
+                session,
+                web_services.box,
+                alice.user_id,
+                "botpassword",
+                wiki,
+                account=account,
+                secret={"password": "not shown"},
+            )
+
+    mine = alice.get("/api/v1/wikis?project=custom").get_json()["items"]
+    assert [(w["name"], w["url"], w["configured"], w["account"]) for w in mine] == [
+        ("src", "http://127.0.0.1:9/", True, None),
+        ("wiki.example.org:8080", "https://wiki.example.org:8080/", False, "Alice@tool"),
+    ]
+    assert "not shown" not in json.dumps(mine)
+    searched = alice.get("/api/v1/wikis?q=example").get_json()["items"]
+    assert [w["name"] for w in searched if w["project"] == "custom"] == ["wiki.example.org:8080"]
+    english = alice.get("/api/v1/wikis?q=en.wikipedia&project=wikipedia").get_json()["items"]
+    assert [(w["name"], w["account"]) for w in english if w["name"] == "en.wikipedia"] == [
+        ("en.wikipedia", "Alice@enbot")
+    ]
+
+    theirs = bob.get("/api/v1/wikis?project=custom").get_json()["items"]
+    assert [(w["name"], w["account"]) for w in theirs] == [("src", None)]
+    assert bob.get("/api/v1/wikis?q=example").get_json()["total"] == 0

@@ -51,7 +51,11 @@ def oauth_sign_in(
     tokens = oauth.exchange_code(code, redirect_uri, verifier)
     profile = oauth.profile(tokens.access_token)
     with db.session() as session:
-        user = repo.get_or_create_user(session, WIKIMEDIA_DOMAIN, profile.username)
+        # the central id is who the user is (a renamed account stays the same user); the name is for show
+        if profile.sub:
+            user = repo.get_or_create_central_user(session, WIKIMEDIA_DOMAIN, profile.sub, profile.username)
+        else:  # pragma: no cover - Wikimedia's profile always has ``sub``; a provider without it: by name
+            user = repo.get_or_create_user(session, WIKIMEDIA_DOMAIN, profile.username)
         user.last_seen_at = utcnow()
         repo.save_credential(
             session,

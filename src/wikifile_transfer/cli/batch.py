@@ -15,6 +15,7 @@ import getpass
 import json
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -35,12 +36,13 @@ from wikifile_transfer.jobs.planning import plan_batch
 from wikifile_transfer.jobs.present import error_json, item_json, item_status
 from wikifile_transfer.jobs.queue import (
     CeleryDispatcher,
+    CeleryPreparer,
     make_celery,
     reconcile_forever,
     run_celery_worker,
     set_context,
 )
-from wikifile_transfer.jobs.runner import RunnerSettings
+from wikifile_transfer.jobs.runner import RunnerSettings, new_owner, owner_is_dead
 from wikifile_transfer.jobs.supervisor import watch_parent
 from wikifile_transfer.store import history, migrate, repo
 from wikifile_transfer.store.db import Database
@@ -204,6 +206,39 @@ def _read_lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8-sig").splitlines()
 
 
+PREPARATION_POLL = 1.0
+"""Seconds between looks at a batch another process is preparing (the CLI waits for it)."""
+
+
+def _await_preparation(db: Database, batch_id: int, owner: str, ttl: float) -> BatchState:
+    """Take the batch's preparation lease (a worker, or another CLI run, may be preparing it: wait for it
+    to finish or to die) and return the batch's state then."""
+    while True:
+        if batches.claim_preparation(db, batch_id, owner, ttl):
+            break
+        with db.read_session() as session:
+            batch = session.get(Batch, batch_id)
+            if batch is None or batch.state not in batches.PREPARING:
+                break
+            holder = batch.prepare_owner
+        if holder is not None and owner_is_dead(holder):  # an earlier run of this command, killed
+            batches.release_preparation(db, batch_id, holder)
+            continue
+        time.sleep(PREPARATION_POLL)
+    with db.read_session() as session:
+        batch = session.get(Batch, batch_id)
+        assert batch is not None
+        return BatchState(batch.state)
+
+
+def _heartbeat(db: Database, batch_id: int, owner: str, ttl: float) -> batches.Heartbeat:
+    def renew() -> None:
+        if not batches.renew_preparation(db, batch_id, owner, ttl):
+            raise batches.PreparationLostError(str(batch_id))
+
+    return renew
+
+
 def make_context(config: Config, db: Database) -> JobContext:
     # Items of web users (queued by the web app) run with that user's stored credentials, the local user's
     # with the configuration file's accounts (accounts.registry).
@@ -228,22 +263,33 @@ def run_batch(args: argparse.Namespace, config: Config, lang: str) -> int:
         )
         batch_id, state = batch.id, BatchState(batch.state)
     err = sys.stderr
-    if state is BatchState.EXPANDING:
-        err.write(msg("wft-cli-batch-expanding", batch_id, lang=lang) + "\n")
-        try:
-            if lines is not None:
-                items = expand.url_items(lines, registry)
-            else:
-                items = expand.source_items(spec.kind, spec.spec or "", registry, depth=args.depth)
-            batches.expand(db, batch_id, items)
-        except WftError as error:
-            batches.fail_expansion(db, batch_id, error)
-            return _report(db, batch_id, args, lang)
-        state = BatchState.PLANNING
-    if state is BatchState.PLANNING:
-        err.write(msg("wft-cli-batch-planning", batch_id, lang=lang) + "\n")
-        plan_batch(db, batch_id, service)
-        state = BatchState.PLANNED
+    owner = new_owner("cli/")
+    if state.value in batches.PREPARING:
+        state = _await_preparation(db, batch_id, owner, context.settings.lease_seconds)
+    try:
+        heartbeat = _heartbeat(db, batch_id, owner, context.settings.lease_seconds)
+        if state is BatchState.EXPANDING:
+            err.write(msg("wft-cli-batch-expanding", batch_id, lang=lang) + "\n")
+            try:
+                if lines is not None:
+                    items = expand.url_items(lines, registry)
+                else:
+                    items = expand.source_items(spec.kind, spec.spec or "", registry, depth=args.depth)
+                batches.expand(db, batch_id, items, heartbeat=heartbeat)
+            except batches.PreparationLostError:
+                raise
+            except WftError as error:
+                batches.fail_expansion(db, batch_id, error)
+                return _report(db, batch_id, args, lang)
+            state = BatchState.PLANNING
+        if state is BatchState.PLANNING:
+            err.write(msg("wft-cli-batch-planning", batch_id, lang=lang) + "\n")
+            plan_batch(db, batch_id, service, heartbeat=heartbeat)
+            state = BatchState.PLANNED
+    finally:
+        batches.release_preparation(db, batch_id, owner)
+    if state is BatchState.FAILED:  # another process found the source could not be listed
+        return _report(db, batch_id, args, lang)
     if args.dry_run:
         return _report(db, batch_id, args, lang, dry_run=True)
     ids = batches.start(db, batch_id)
@@ -432,11 +478,15 @@ def run_worker(args: argparse.Namespace, config: Config, lang: str) -> int:
     set_context(context)
     void_all_dead_leases(context)  # a predecessor killed on this host: its items go out at the first sweep
     stop = threading.Event()
+    app = make_celery()
     reconciler = Reconciler(
         db,
-        CeleryDispatcher(make_celery(), context),
+        CeleryDispatcher(app, context),
         grace=context.settings.dispatch_grace,
         interval=args.reconcile_interval,
+        # batches whose preparer died (a web process restarted, a worker killed mid-way) are prepared again
+        preparer=CeleryPreparer(app, db, grace=context.settings.dispatch_grace),
+        prepare_grace=context.settings.dispatch_grace,
     )
     thread = threading.Thread(
         target=reconcile_forever, args=(reconciler, stop), daemon=True, name="wikifile-transfer-reconciler"

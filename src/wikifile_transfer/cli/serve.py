@@ -27,7 +27,7 @@ from wikifile_transfer.jobs.supervisor import Supervisor, worker_command
 from wikifile_transfer.store import migrate
 from wikifile_transfer.store.db import Database
 from wikifile_transfer.web import logs
-from wikifile_transfer.web.bootstrap import ensure_local_secrets
+from wikifile_transfer.web.bootstrap import ENV_EMBEDDED_WORKER, ensure_local_secrets
 from wikifile_transfer.web.settings import WebSettings
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,8 @@ def run_serve(args: argparse.Namespace, config: Config, lang: str) -> int:
     db.dispose()
     supervisor = None
     if args.worker:
+        # the web app (built after the fork from this environment) prepares batches through the worker
+        os.environ[ENV_EMBEDDED_WORKER] = "1"
         supervisor = Supervisor(
             command=worker_command(["--concurrency", str(max(1, args.worker_concurrency))])
         )

@@ -8,13 +8,14 @@ carries on where it was (expansion restarts from scratch: items that never ran c
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from wikifile_transfer.errors import WftError
@@ -32,6 +33,20 @@ from wikifile_transfer.store.states import (
 SOURCE_KINDS = ("urls", "category", "user", "page", "single")
 INSERT_CHUNK = 200
 """Items written per transaction while a source is expanded: memory stays flat for any batch size."""
+PREPARE_GRACE = 300.0
+"""Seconds a new batch (or a prepare message) may wait for its preparer before the reconciler sends
+prepare again (the same role as jobs/dispatch.py's DISPATCH_GRACE for items)."""
+PREPARING = (BatchState.EXPANDING.value, BatchState.PLANNING.value)
+"""Batch states that need a preparer (jobs/prepare.py)."""
+
+Heartbeat = Callable[[], None]
+"""Called by a long preparation between chunks: renews its lease, raises PreparationLostError if lost."""
+
+
+class PreparationLostError(WftError):
+    """The preparation lease of a batch ran out and another preparer took it over: this one stops."""
+
+    key = "wft-error-preparation-lost"
 
 
 @dataclass(frozen=True)
@@ -100,6 +115,8 @@ def create_batch(session: Session, user_id: int, spec: BatchSpec) -> Batch:
         options=dict(spec.options),
         fingerprint=spec.fingerprint(),
         state=BatchState.EXPANDING.value,
+        # its preparer (a thread, a worker, the CLI) is about to start: a deadline for the reconciler
+        prepare_until=utcnow() + dt.timedelta(seconds=PREPARE_GRACE),
     )
     session.add(batch)
     session.flush()
@@ -107,10 +124,11 @@ def create_batch(session: Session, user_id: int, spec: BatchSpec) -> Batch:
     return batch
 
 
-def expand(db: Database, batch_id: int, items: Iterable[Item]) -> int:
+def expand(db: Database, batch_id: int, items: Iterable[Item], *, heartbeat: Heartbeat | None = None) -> int:
     """Write the items of a batch, streaming, ``INSERT_CHUNK`` per transaction. Returns the count.
 
-    An earlier, interrupted expansion of the same batch is discarded first (its items never ran)."""
+    An earlier, interrupted expansion of the same batch is discarded first (its items never ran).
+    ``heartbeat`` is called before each chunk (the preparation lease, see :func:`claim_preparation`)."""
     with db.session() as session:
         batch = _batch(session, batch_id)
         if batch.state != BatchState.EXPANDING.value:
@@ -119,6 +137,8 @@ def expand(db: Database, batch_id: int, items: Iterable[Item]) -> int:
         user_id, target, options = batch.user_id, batch.target_wiki, dict(batch.options)
     count = 0
     for chunk in _chunks(iter(items), INSERT_CHUNK):
+        if heartbeat is not None:
+            heartbeat()
         with db.session() as session:
             for item in chunk:
                 count += 1
@@ -169,6 +189,101 @@ def fail_expansion(db: Database, batch_id: int, error: WftError) -> None:
             params=list(error.params),
             detail=error.detail,
         )
+
+
+# --- the preparation lease ------------------------------------------------------------------------
+
+
+def _rows(session: Session, statement: Any) -> int:
+    result = session.execute(statement, execution_options={"synchronize_session": False})
+    return cast(CursorResult[Any], result).rowcount
+
+
+def _preparation_free(now: dt.datetime) -> ColumnElement[bool]:
+    return or_(Batch.prepare_owner.is_(None), Batch.prepare_until.is_(None), Batch.prepare_until < now)
+
+
+def claim_preparation(db: Database, batch_id: int, owner: str, ttl: float) -> bool:
+    """Take the batch's preparation lease (one conditional UPDATE, like store.repo.claim): True when the
+    batch needs preparing and nobody else holds it (a deadline without owner, set for a prepare message
+    on its way, does not stop its receiver)."""
+    now = utcnow()
+    with db.session() as session:
+        statement = (
+            update(Batch)
+            .where(Batch.id == batch_id, Batch.state.in_(PREPARING), _preparation_free(now))
+            .values(prepare_owner=owner, prepare_until=now + dt.timedelta(seconds=ttl))
+        )
+        return _rows(session, statement) == 1
+
+
+def renew_preparation(db: Database, batch_id: int, owner: str, ttl: float) -> bool:
+    """Extend the lease while preparing; False when it was lost (it expired and was taken over)."""
+    now = utcnow()
+    with db.session() as session:
+        statement = (
+            update(Batch)
+            .where(Batch.id == batch_id, Batch.prepare_owner == owner)
+            .values(prepare_until=now + dt.timedelta(seconds=ttl))
+        )
+        return _rows(session, statement) == 1
+
+
+def release_preparation(db: Database, batch_id: int, owner: str, *, retry_after: float = 0.0) -> None:
+    """Give the lease back. ``retry_after``: the reconciler leaves the batch alone that long (a preparer
+    that failed with a bug is not restarted in a tight loop); 0: at once if it still needs preparing."""
+    until = utcnow() + dt.timedelta(seconds=retry_after) if retry_after > 0 else None
+    with db.session() as session:
+        _rows(
+            session,
+            update(Batch)
+            .where(Batch.id == batch_id, Batch.prepare_owner == owner)
+            .values(prepare_owner=None, prepare_until=until),
+        )
+
+
+LISTED_BY_THE_USER = ("urls", "single")
+"""Source kinds whose items only the user's request has (the lines are not stored, only their digest): no
+preparer can expand such a batch again. Sending the same list again continues it (same fingerprint)."""
+
+
+def stale_preparations(session: Session, now: dt.datetime, limit: int = 100) -> list[int]:
+    """Batches still expanding or planning that nobody prepares and no prepare message is on its way for:
+    their preparer died (its lease ran out), or its message was lost, or the row predates the lease. Not
+    a URL list cut off while its lines were written: only its sender has them (LISTED_BY_THE_USER)."""
+    return list(
+        session.scalars(
+            select(Batch.id)
+            .where(
+                Batch.state.in_(PREPARING),
+                or_(Batch.prepare_until.is_(None), Batch.prepare_until < now),
+                or_(Batch.state != BatchState.EXPANDING.value, Batch.source_kind.not_in(LISTED_BY_THE_USER)),
+            )
+            .order_by(Batch.id)
+            .limit(limit)
+        )
+    )
+
+
+def mark_prepare_dispatched(session: Session, batch_ids: Iterable[int], *, grace: float) -> list[int]:
+    """Give each stale batch a new deadline, each with its own compare-and-set: returns the ids this call
+    won. Two reconcilers sweeping at once both find a batch stale; only one of them sends prepare."""
+    now = utcnow()
+    deadline = now + dt.timedelta(seconds=grace)
+    won: list[int] = []
+    for batch_id in batch_ids:
+        statement = (
+            update(Batch)
+            .where(
+                Batch.id == batch_id,
+                Batch.state.in_(PREPARING),
+                or_(Batch.prepare_until.is_(None), Batch.prepare_until < now),
+            )
+            .values(prepare_owner=None, prepare_until=deadline)
+        )
+        if _rows(session, statement) == 1:
+            won.append(batch_id)
+    return won
 
 
 def pending_plans(db: Database, batch_id: int, limit: int = 50) -> list[int]:

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 
+from wikifile_transfer.jobs import batches
 from wikifile_transfer.jobs.context import JobContext
 from wikifile_transfer.jobs.runner import RunResult, owner_is_dead
 from wikifile_transfer.store import repo
-from wikifile_transfer.store.models import Transfer, WikiSlot, utcnow
+from wikifile_transfer.store.models import Batch, Transfer, WikiSlot, utcnow
 from wikifile_transfer.store.states import ACTIVE, TransferState
 
 NOT_MINE_WAIT = 2.0
@@ -54,7 +55,21 @@ def void_dead_leases(context: JobContext, transfer_ids: Iterable[int]) -> int:
 def void_all_dead_leases(context: JobContext) -> int:
     """:func:`void_dead_leases` for every active item: a worker started again after ``kill -9`` (by the
     embedded mode's supervisor, on the same host) takes over what its predecessor was running at once,
-    through the reconciler's start-up sweep, instead of after a lease's length."""
+    through the reconciler's start-up sweep, instead of after a lease's length. The preparation leases
+    of batches it was expanding or planning are voided too (the same sweep prepares them again)."""
+    with context.db.session() as session:
+        preparing = session.execute(
+            select(Batch.id, Batch.prepare_owner).where(
+                Batch.state.in_(batches.PREPARING), Batch.prepare_owner.is_not(None)
+            )
+        ).all()
+        for batch_id, holder in preparing:
+            if owner_is_dead(holder):
+                session.execute(
+                    update(Batch)
+                    .where(Batch.id == batch_id, Batch.prepare_owner == holder)
+                    .values(prepare_owner=None, prepare_until=None)
+                )
     with context.db.session() as session:
         ids = list(
             session.scalars(

@@ -52,13 +52,23 @@ def record_plan(transfer: Transfer, plan: TransferPlan, report: CheckReport) -> 
     transfer.version_count = len(plan.source.versions)
 
 
-def plan_batch(db: Database, batch_id: int, service: TransferService, *, chunk: int = 50) -> int:
+def plan_batch(
+    db: Database,
+    batch_id: int,
+    service: TransferService,
+    *,
+    chunk: int = 50,
+    heartbeat: batches.Heartbeat | None = None,
+) -> int:
     """Plan and check every item of the batch still in ``planned``, ``chunk`` items at a time with
     batched queries (sources read 50 titles a request, target states and duplicates likewise), so a
-    dry run of a thousand files costs tens of requests, not thousands. Returns how many were planned."""
+    dry run of a thousand files costs tens of requests, not thousands. Returns how many were planned.
+    ``heartbeat`` is called before each chunk (the batch's preparation lease)."""
     done = 0
     index = Sha1Index()
     while True:
+        if heartbeat is not None:
+            heartbeat()
         ids = batches.pending_plans(db, batch_id, limit=chunk)
         if not ids:
             break

@@ -20,6 +20,7 @@ from wikifile_transfer.errors import WftError
 from wikifile_transfer.jobs import batches, expand
 from wikifile_transfer.jobs.context import JobContext
 from wikifile_transfer.jobs.planning import plan_batch
+from wikifile_transfer.jobs.runner import new_owner
 from wikifile_transfer.store.models import Batch
 from wikifile_transfer.store.states import BatchState
 
@@ -32,28 +33,66 @@ class Preparer(Protocol):
     def prepare(self, batch_id: int) -> None: ...
 
 
-def prepare_batch(context: JobContext, batch_id: int) -> BatchState:
+def prepare_batch(context: JobContext, batch_id: int, *, owner: str | None = None) -> BatchState:
     """Expand the batch if it is still ``expanding``, then plan it if it is ``planning``. Returns the
-    state it reached (``planned``, or ``failed`` when its source could not be listed)."""
+    state it reached (``planned``, or ``failed`` when its source could not be listed), or the state it is
+    in when another preparer holds its preparation lease (that one finishes it; this call does nothing).
+
+    The lease (jobs/batches.py) is renewed every chunk; a preparer killed mid-way leaves it to expire, and
+    the reconciler then sends prepare again (jobs/dispatch.py). A batch put back to ``planning`` while it
+    was being prepared (an item renamed) is prepared once more before returning."""
+    owner = owner or new_owner("prepare/")
+    ttl = context.settings.lease_seconds
+    while True:
+        with context.db.read_session() as session:
+            batch = session.get(Batch, batch_id)
+            if batch is None:
+                raise WftError(str(batch_id), key="wft-error-no-such-batch")
+            state, kind = BatchState(batch.state), batch.source_kind
+        if state.value not in batches.PREPARING:
+            return state
+        if state is BatchState.EXPANDING and kind in batches.LISTED_BY_THE_USER:
+            return state  # its lines are the sender's (the web request or the CLI writes them)
+        if not batches.claim_preparation(context.db, batch_id, owner, ttl):
+            log.info("batch %s: another preparer holds it", batch_id)
+            return state
+        try:
+            _prepare_claimed(context, batch_id, owner, ttl)
+        except batches.PreparationLostError:
+            log.warning("batch %s: preparation lease lost, another preparer continues", batch_id)
+            with context.db.read_session() as session:
+                found = session.get(Batch, batch_id)
+                return BatchState(found.state) if found is not None else state
+        except BaseException:
+            # a bug or a database failure: the reconciler tries again after the grace, not in a tight loop
+            batches.release_preparation(context.db, batch_id, owner, retry_after=batches.PREPARE_GRACE)
+            raise
+        batches.release_preparation(context.db, batch_id, owner)
+
+
+def _prepare_claimed(context: JobContext, batch_id: int, owner: str, ttl: float) -> None:
+    def heartbeat() -> None:
+        if not batches.renew_preparation(context.db, batch_id, owner, ttl):
+            raise batches.PreparationLostError(str(batch_id))
+
     with context.db.read_session() as session:
         batch = session.get(Batch, batch_id)
-        if batch is None:
-            raise WftError(str(batch_id), key="wft-error-no-such-batch")
+        assert batch is not None
         state, user_id = BatchState(batch.state), batch.user_id
         kind, spec, depth = batch.source_kind, batch.source_spec or "", int(batch.options.get("depth", 0))
     service = context.service_for(user_id)
     if state is BatchState.EXPANDING:
         try:
             items = expand.source_items(kind, spec, service.registry, depth=depth)
-            batches.expand(context.db, batch_id, items)
+            batches.expand(context.db, batch_id, items, heartbeat=heartbeat)
+        except batches.PreparationLostError:
+            raise
         except WftError as error:
             batches.fail_expansion(context.db, batch_id, error)
-            return BatchState.FAILED
+            return
         state = BatchState.PLANNING
     if state is BatchState.PLANNING:
-        plan_batch(context.db, batch_id, service)
-        state = BatchState.PLANNED
-    return state
+        plan_batch(context.db, batch_id, service, heartbeat=heartbeat)
 
 
 @dataclass

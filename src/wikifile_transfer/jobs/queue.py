@@ -31,11 +31,12 @@ from kombu.exceptions import OperationalError
 from kombu.utils.url import maybe_sanitize_url
 
 from wikifile_transfer.errors import WftError
+from wikifile_transfer.jobs.batches import PREPARE_GRACE, mark_prepare_dispatched
 from wikifile_transfer.jobs.context import JobContext
 from wikifile_transfer.jobs.dispatch import Reconciler, mark_dispatched
 from wikifile_transfer.jobs.prepare import prepare_batch
 from wikifile_transfer.jobs.runner import RunResult
-from wikifile_transfer.store.db import data_dir
+from wikifile_transfer.store.db import Database, data_dir
 from wikifile_transfer.store.models import Transfer
 
 log = logging.getLogger(__name__)
@@ -166,11 +167,18 @@ class CeleryDispatcher:
 
 @dataclass
 class CeleryPreparer:
-    """Sends ``wft.prepare_batch(batch_id)`` to the workers (jobs/prepare.py's Preparer)."""
+    """Sends ``wft.prepare_batch(batch_id)`` to the workers (jobs/prepare.py's Preparer). With ``db``, the
+    batch first gets a deadline (like a dispatched item), so the reconciler does not send it a second
+    time while this message waits for a worker."""
 
     app: Celery
+    db: Database | None = None
+    grace: float = PREPARE_GRACE
 
     def prepare(self, batch_id: int) -> None:
+        if self.db is not None:
+            with self.db.session() as session:
+                mark_prepare_dispatched(session, [batch_id], grace=self.grace)
         self.app.send_task(TASK_PREPARE, args=[batch_id], queue=queue_name())
 
 
@@ -181,6 +189,8 @@ def reconcile_forever(reconciler: Reconciler, stop: threading.Event) -> None:
             swept = reconciler.sweep()
             if swept:
                 log.info("reconciler: dispatched %d overdue item(s) again", len(swept))
+            if reconciler.prepared:
+                log.info("reconciler: sent prepare for %d abandoned batch(es)", len(reconciler.prepared))
         except Exception:  # a broker or database hiccup must not end the loop (it is logged)
             log.exception("reconciler sweep failed; trying again in %s s", reconciler.interval)
         stop.wait(reconciler.interval)

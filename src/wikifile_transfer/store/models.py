@@ -50,6 +50,7 @@ TITLE = 255
 WIKI = 255
 LANG = 35
 KEY = 100  # message keys and step names
+CENTRAL_ID = 64  # a Wikimedia central user id (``sub``): digits today, room for other forms
 STATE = 16
 
 # Deterministic constraint names, so that Alembic migrations can refer to them on every database.
@@ -112,11 +113,20 @@ class User(Base):
     (``domain='local'``)."""
 
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("domain", "username"), MYSQL_TABLE)
+    __table_args__ = (
+        UniqueConstraint("domain", "username"),
+        # a unique index, not a constraint: SQLite adds an index without rebuilding the table
+        Index(None, "domain", "central_id", unique=True),
+        MYSQL_TABLE,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     domain: Mapped[str] = mapped_column(String(WIKI))
     username: Mapped[str] = mapped_column(String(TITLE))
+    central_id: Mapped[str | None] = mapped_column(String(CENTRAL_ID))
+    """Wikimedia OAuth users: the account's central (SUL) id, the profile's ``sub``. The user *is* this id:
+    a renamed account signs in as the same user (``username`` follows the new name, for display). None for
+    other domains (and for Wikimedia users who have not signed in since the id was recorded)."""
     lang: Mapped[str | None] = mapped_column(String(LANG))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)  # default target, rules…
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -157,7 +167,13 @@ class Batch(Base):
     (``src:Category:Sunsets``); ``options`` the choices that apply to every item (depth, rules, marking)."""
 
     __tablename__ = "batches"
-    __table_args__ = (Index(None, "user_id", "id"), Index(None, "user_id", "fingerprint"), MYSQL_TABLE)
+    __table_args__ = (
+        Index(None, "user_id", "id"),
+        Index(None, "user_id", "fingerprint"),
+        # the reconciler: batches stuck in expanding/planning whose preparation lease ran out
+        Index(None, "state", "prepare_until"),
+        MYSQL_TABLE,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -175,6 +191,12 @@ class Batch(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column()
     finished_at: Mapped[dt.datetime | None] = mapped_column()
+    # The preparation (expansion and dry run, jobs/prepare.py) has a lease like an item's: the process that
+    # expands or plans the batch holds it and renews it every chunk; a prepare message on its way gives a
+    # deadline with no owner. The reconciler sends prepare again for a batch still expanding or planning
+    # whose lease or deadline ran out (a preparer killed mid-way, a message lost).
+    prepare_owner: Mapped[str | None] = mapped_column(String(KEY))
+    prepare_until: Mapped[dt.datetime | None] = mapped_column()
 
     # Deleting a batch deletes its items (the foreign key says ON DELETE CASCADE). Without ``delete`` here
     # the ORM would instead load every item and set its batch_id to NULL, leaving orphans in the history.

@@ -37,6 +37,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from wikifile_transfer.errors import InputError
 from wikifile_transfer.store.crypto import SecretBox, Secrets
 from wikifile_transfer.store.models import (
+    CENTRAL_ID,
     KEY,
     STATE,
     TITLE,
@@ -133,6 +134,72 @@ def get_or_create_user(session: Session, domain: str, username: str, *, lang: st
     # A locking read is a "current" read: it sees a row another sign-in committed meanwhile, which a plain
     # SELECT under MariaDB's REPEATABLE READ would hide behind this transaction's snapshot.
     return session.scalars(query.with_for_update().execution_options(populate_existing=True)).one()
+
+
+def get_or_create_central_user(
+    session: Session, domain: str, central_id: str, username: str, *, lang: str | None = None
+) -> User:
+    """The user with this central id (a Wikimedia account's ``sub``), created on first sight; its
+    ``username`` follows the account's current name. Who the user is never depends on the name: a renamed
+    account keeps its history and credentials, and a new account that takes a name someone gave up gets a
+    user of its own, not theirs.
+
+    * a row of this name without central id (made before the ids were recorded) is adopted: the name was
+      that account's when it signed in then;
+    * a row of this name with *another* central id belongs to an account renamed since (it has not signed
+      in under its new name yet): its name is put aside (``Name (renamed, 42)``) until that account signs
+      in again and gets its new name.
+
+    Safe when two sign-ins of a new user race (upsert on the central id, then a locking read)."""
+    _check_length(domain, WIKI)
+    _check_length(central_id, CENTRAL_ID)
+    _check_length(username, TITLE)
+    # Plain reads first, then writes that take their locks at once (see _insert): locking reads of rows
+    # that do not exist yet take gap locks on InnoDB, and two first sign-ins then deadlock on insert.
+    by_id = select(User).where(User.domain == domain, User.central_id == central_id)
+    found = session.scalar(by_id)
+    if found is None:
+        named = session.scalar(select(User).where(User.domain == domain, User.username == username))
+        adopted = False
+        if named is not None and named.central_id is None:
+            adopted = (
+                _rowcount(
+                    session,
+                    update(User)
+                    .where(User.id == named.id, User.central_id.is_(None))
+                    .values(central_id=central_id),
+                )
+                == 1
+            )
+        elif named is not None:
+            _put_name_aside(session, domain, username, keep=None)
+        if not adopted:
+            _insert(
+                session,
+                User,
+                [{"domain": domain, "username": username, "central_id": central_id, "lang": lang}],
+                ["domain", "central_id"],
+            )
+    elif found.username != username:
+        _put_name_aside(session, domain, username, keep=found.id)
+        _rowcount(session, update(User).where(User.id == found.id).values(username=username))
+    return session.scalars(by_id.with_for_update().execution_options(populate_existing=True)).one()
+
+
+def _put_name_aside(session: Session, domain: str, username: str, *, keep: int | None) -> None:
+    """The row holding ``username`` (an account renamed since, or an older sign-in) gets a placeholder
+    name until that account signs in again; ``keep``: the user who is taking the name."""
+    query = select(User.id).where(User.domain == domain, User.username == username)
+    if keep is not None:
+        query = query.where(User.id != keep)
+    holder = session.scalar(query)
+    if holder is not None:
+        _rowcount(
+            session,
+            update(User)
+            .where(User.id == holder, User.username == username)
+            .values(username=f"{username[: TITLE - 30]} (renamed, {holder})"),
+        )
 
 
 def get_transfer(session: Session, user_id: int, transfer_id: int) -> Transfer | None:

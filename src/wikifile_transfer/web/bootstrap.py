@@ -9,6 +9,10 @@ Toolforge.
 * the wikis: the TOML file of ``WIKIFILE_TRANSFER_CONFIG`` (the same file the CLI reads);
 * the runner's limits: ``WFT_TARGET_CAP`` … (jobs.runner.RunnerSettings.from_env);
 * the dispatcher: Celery on ``CELERY_BROKER_URL`` (embedded: SQLAlchemy on SQLite; jobs.queue);
+* the batch preparer (expansion and dry run of new batches): a Celery task when workers run — a broker is
+  configured (scale-out), or ``serve`` started its embedded worker (``WFT_EMBEDDED_WORKER=1``, set by
+  ``serve``) — so a preparation outlives the web process and the workers' reconciler can restart it;
+  a thread of the web process only when there is no worker at all;
 * the encryption keys: ``WFT_SECRET_KEYS`` (store.crypto.SecretBox).
 
 :func:`ensure_local_secrets` is the embedded mode's convenience: it makes ``WFT_SECRET_KEY`` and
@@ -24,13 +28,14 @@ import logging
 import os
 import secrets
 import stat
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 
 from wikifile_transfer.config import Config, load_config
 from wikifile_transfer.errors import ConfigError
 from wikifile_transfer.jobs.context import JobContext
-from wikifile_transfer.jobs.queue import CeleryDispatcher, make_celery
+from wikifile_transfer.jobs.prepare import Preparer, ThreadPreparer
+from wikifile_transfer.jobs.queue import ENV_BROKER, CeleryDispatcher, CeleryPreparer, make_celery
 from wikifile_transfer.jobs.runner import RunnerSettings
 from wikifile_transfer.store import migrate
 from wikifile_transfer.store.crypto import ENV_KEYS, SecretBox, generate_key
@@ -41,6 +46,8 @@ from wikifile_transfer.wiki.registry import WikiRegistry
 log = logging.getLogger(__name__)
 
 SECRETS_FILE = "web-secrets.json"
+ENV_EMBEDDED_WORKER = "WFT_EMBEDDED_WORKER"
+"""Set to ``1`` by ``serve`` when it supervises a worker: the web app then prepares batches through it."""
 ENV_SECRET_KEY = "WFT_SECRET_KEY"  # noqa: S105 - the variable's name, not a secret
 
 RegistryFactory = Callable[[int], WikiRegistry]
@@ -70,8 +77,20 @@ def build_services(env: MutableMapping[str, str] | None = None, *, migrate_on_st
         settings=RunnerSettings.from_env(env),
         registry_factory=registry_factory(db, config, box),
     )
-    dispatcher = CeleryDispatcher(make_celery(), context)
-    return Services(db=db, config=config, context=context, dispatcher=dispatcher, box=box)
+    app = make_celery()
+    dispatcher = CeleryDispatcher(app, context)
+    preparer: Preparer
+    if workers_run(env):
+        preparer = CeleryPreparer(app, db, grace=context.settings.dispatch_grace)
+    else:
+        preparer = ThreadPreparer(context)
+    return Services(db=db, config=config, context=context, dispatcher=dispatcher, box=box, preparer=preparer)
+
+
+def workers_run(env: Mapping[str, str]) -> bool:
+    """Whether workers serve the queue: a broker is configured (scale-out workers), or ``serve`` runs its
+    embedded one."""
+    return bool(env.get(ENV_BROKER, "").strip()) or env.get(ENV_EMBEDDED_WORKER) == "1"
 
 
 def ensure_local_secrets(

@@ -26,8 +26,8 @@ class Services:
     dispatcher: Dispatcher
     box: SecretBox
     preparer: Preparer | None = field(default=None)
-    """Expands and dry-runs new batches (jobs/prepare.py): ``CeleryPreparer`` with workers; None: a thread
-    of this process (the embedded mode)."""
+    """Expands and dry-runs new batches (jobs/prepare.py): ``CeleryPreparer`` when workers run (web.bootstrap
+    decides); None: a thread of this process, made on first use (no worker anywhere; tests)."""
 
     def batch_preparer(self) -> Preparer:
         if self.preparer is None:

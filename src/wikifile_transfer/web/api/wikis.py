@@ -1,9 +1,11 @@
 """Wikis for pickers, and "what is this URL?".
 
-``GET /wikis`` searches the bundled (or refreshed) Wikimedia site list (wiki/sitelist.py) and the wikis
-of the configuration file; ``POST /resolve`` turns a pasted URL into wiki, title, namespace and file page
-URL through the same registry a transfer uses, so the SSRF guard applies: a URL of a private address
-that is not a configured wiki is refused before any request.
+``GET /wikis`` searches the bundled (or refreshed) Wikimedia site list (wiki/sitelist.py), the wikis
+of the configuration file, and the wikis the signed-in user stored a bot password for (a self-hosted wiki
+reached by its URL at sign-in: the user's own, listed for that user only); ``POST /resolve`` turns a
+pasted URL into wiki, title, namespace and file page URL through the same registry a transfer uses, so
+the SSRF guard applies: a URL of a private address that is not a configured wiki is refused before any
+request.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from flask import Blueprint
 from pydantic import BaseModel, Field
 from spectree import Response as Resp
 
+from wikifile_transfer.accounts import BOTPASSWORD_KIND
+from wikifile_transfer.errors import InputError
+from wikifile_transfer.store import repo
 from wikifile_transfer.web.api.common import require_sign_in
 from wikifile_transfer.web.auth import user_id
 from wikifile_transfer.web.errors import ErrorResponse
@@ -22,6 +27,8 @@ from wikifile_transfer.web.ratelimit import rate_limited
 from wikifile_transfer.web.services import services
 from wikifile_transfer.wiki.siteinfo import FILE_NS
 from wikifile_transfer.wiki.sitelist import PROJECTS, load_sites, search
+from wikifile_transfer.wiki.urls import parse_wiki_url
+from wikifile_transfer.wiki.wikimedia import wikimedia_host
 
 blueprint = Blueprint("wikis", __name__, url_prefix="/api/v1")
 blueprint.before_request(require_sign_in)
@@ -65,6 +72,9 @@ class WikiOut(BaseModel):
     dir: Literal["ltr", "rtl"] = "ltr"
     closed: bool = False
     configured: bool = Field(default=False, description="named in the configuration file")
+    account: str | None = Field(
+        default=None, description="your account on this wiki (a bot password you stored), if any"
+    )
 
 
 class WikiList(BaseModel):
@@ -77,13 +87,33 @@ class WikiList(BaseModel):
 def list_wikis(query: WikisQuery) -> WikiList:
     """Search the configured wikis and every Wikimedia wiki (no request to any wiki)."""
     needle = (query.q or "").strip().lower()
+    with services().db.read_session() as session:
+        accounts = {
+            c.wiki: c.account for c in repo.list_credentials(session, user_id()) if c.kind == BOTPASSWORD_KIND
+        }
     custom: list[WikiOut] = []
     if query.project in (None, "custom") and not query.lang:
-        for name, wiki in services().config.wikis.items():
+        configured = services().config.wikis
+        for name, wiki in configured.items():
             if not needle or needle in name.lower() or needle in wiki.url.lower():
                 custom.append(
-                    WikiOut(name=name, url=wiki.url, project="custom", sitename=name, configured=True)
+                    WikiOut(
+                        name=name,
+                        url=wiki.url,
+                        project="custom",
+                        sitename=name,
+                        configured=True,
+                        account=accounts.get(name),
+                    )
                 )
+        for name, account in sorted(accounts.items()):
+            if name in configured or is_wikimedia_name(name):
+                continue  # listed with the configured or the Wikimedia wikis
+            if needle and needle not in name.lower():
+                continue
+            custom.append(
+                WikiOut(name=name, url=own_wiki_url(name), project="custom", sitename=name, account=account)
+            )
     found = []
     if query.project != "custom":
         found = search(
@@ -95,6 +125,7 @@ def list_wikis(query: WikisQuery) -> WikiList:
         )
     items = custom + [
         WikiOut(
+            account=accounts.get(s.name),
             name=s.name,
             dbname=s.dbname,
             url=s.url,
@@ -109,6 +140,20 @@ def list_wikis(query: WikisQuery) -> WikiList:
         for s in found
     ]
     return WikiList(items=items[: query.limit], total=len(items))
+
+
+def is_wikimedia_name(name: str) -> bool:
+    return wikimedia_host(name) is not None
+
+
+def own_wiki_url(name: str) -> str:
+    """The address of a wiki known by the name the registry gave it when it was reached by URL (its host,
+    with the port if any): no request is sent to find out more."""
+    try:
+        url = parse_wiki_url(name)
+    except InputError:
+        return name
+    return f"{url.scheme}://{url.host}{f':{url.port}' if url.port else ''}/"
 
 
 class ResolveIn(BaseModel):
