@@ -175,19 +175,3 @@ def fail_item(db: Database, transfer_id: int, error: WftError) -> None:
             current_step=None,
         )
         repo.transfer_event(session, transfer, "error", error.key, list(error.params), detail=error.detail)
-
-
-def plan_item(db: Database, transfer_id: int, service: TransferService) -> TransferState:
-    """Plan and check one item, writing the verdict (``ready``, ``blocked`` or ``failed``)."""
-    with db.session() as session:
-        transfer = session.get(Transfer, transfer_id)
-        assert transfer is not None
-        source_input, target = transfer.source_input, transfer.target_wiki
-        opts = item_options(transfer.options, transfer.requested_title)
-    try:
-        plan = service.plan(source_input, target, opts)
-        report = service.check(plan, opts)
-    except WftError as error:
-        fail_item(db, transfer_id, error)
-        return TransferState.FAILED
-    return _record_verdict(db, transfer_id, plan, report)
