@@ -353,9 +353,19 @@ describe("history", () => {
     expect(screen.getByRole("link", { name: "Transfer your first file" })).toHaveAttribute("href", "/transfer");
   });
 
+  it("folds the filters away on phones until asked, or while one is set", async () => {
+    renderHistory("/history", { "GET /transfers": () => json(page([item(1)])) });
+    const toggle = await screen.findByRole("button", { name: "Filters" });
+    expect(toggle).toHaveAttribute("aria-expanded", "false");
+    await userEvent.click(toggle);
+    expect(toggle).toHaveAttribute("aria-expanded", "true");
+    expect(screen.getByLabelText("Batch number")).toBeVisible();
+  });
+
   it("says when no transfer matches the filters", async () => {
     renderHistory("/history?state=blocked", { "GET /transfers": () => json(page([])) });
     expect(await screen.findByText("No transfer matches these filters.")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Filters (one set)" })).toHaveAttribute("aria-expanded", "true");
   });
 
   it("shows a table on wide screens", async () => {

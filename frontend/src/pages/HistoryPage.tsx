@@ -109,7 +109,7 @@ export function HistoryPage() {
               <Typography id="history-list-heading" variant="h6" component="h2">
                 {msg("wft-ui-history-list-heading")}
               </Typography>
-              <Stack direction="row" spacing={1} sx={{ flexWrap: "wrap", rowGap: 1 }}>
+              <Stack direction="row" spacing={1} useFlexGap sx={{ flexWrap: "wrap" }}>
                 <Button variant="outlined" startIcon={<ReplayIcon />} onClick={() => setRetryAll(true)}>
                   {filters.batch !== undefined ? msg("wft-ui-history-retry-all-batch") : msg("wft-ui-history-retry-all")}
                 </Button>

@@ -5,9 +5,13 @@
  */
 import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
+import Collapse from "@mui/material/Collapse";
 import TextField from "@mui/material/TextField";
+import useMediaQuery from "@mui/material/useMediaQuery";
+import { useTheme } from "@mui/material/styles";
+import FilterListIcon from "@mui/icons-material/FilterList";
 import { useEffect, useRef, useState } from "react";
-import { hasFilters, type HistoryFilters, type HistoryState } from "../../api/history";
+import { FILTER_NAMES, hasFilters, type HistoryFilters, type HistoryState } from "../../api/history";
 import { useMsg } from "../../i18n/useMsg";
 import { WikiPicker } from "../../pages/WikiPicker";
 import { useStatusLabel, type StatusWord } from "../StatusChip";
@@ -75,87 +79,108 @@ export function HistoryFiltersForm({ filters, onChange, onClear }: Props) {
   });
   const batchInvalid = batch.text.trim() !== "" && !/^[1-9]\d{0,9}$/.test(batch.text.trim());
   const datesReversed = Boolean(filters.since && filters.until && filters.since > filters.until);
+  // On phones the form folds away (it is taller than the screen) unless a filter is set.
+  const theme = useTheme();
+  const wide = useMediaQuery(theme.breakpoints.up("sm"), { noSsr: true });
+  const [shown, setShown] = useState<boolean | null>(null);
+  const active = FILTER_NAMES.filter((name) => filters[name] !== undefined).length;
+  const open = wide || (shown ?? active > 0);
 
   return (
-    <Box
-      component="form"
-      role="search"
-      aria-label={msg("wft-ui-history-filters")}
-      onSubmit={(event) => event.preventDefault()}
-      sx={{
-        display: "grid",
-        gap: 2,
-        gridTemplateColumns: { xs: "1fr", sm: "1fr 1fr", md: "1fr 1fr 1fr" },
-        alignItems: "start",
-        mb: 2,
-      }}
-    >
-      <TextField
-        select
-        label={msg("wft-ui-history-filter-state")}
-        value={filters.state ?? ""}
-        onChange={(event) => onChange({ state: event.target.value })}
-        SelectProps={{ native: true }}
-        InputLabelProps={{ shrink: true }}
-        id="history-filter-state"
-      >
-        <option value="">{msg("wft-ui-history-filter-state-any")}</option>
-        {STATUS_FILTERS.map(([word, state]) => (
-          <option key={state} value={state}>
-            {statusLabel(word)}
-          </option>
-        ))}
-      </TextField>
-      <WikiPicker
-        key={`source-${source.version}`}
-        label={msg("wft-ui-history-filter-source")}
-        value={source.text}
-        onChange={source.setText}
-      />
-      <WikiPicker
-        key={`target-${target.version}`}
-        label={msg("wft-ui-history-filter-target")}
-        value={target.text}
-        onChange={target.setText}
-      />
-      <TextField
-        label={msg("wft-ui-history-filter-since")}
-        type="date"
-        value={filters.since ?? ""}
-        onChange={(event) => onChange({ since: event.target.value })}
-        InputLabelProps={{ shrink: true }}
-        helperText={msg("wft-ui-history-filter-dates-help")}
-      />
-      <TextField
-        label={msg("wft-ui-history-filter-until")}
-        type="date"
-        value={filters.until ?? ""}
-        onChange={(event) => onChange({ until: event.target.value })}
-        InputLabelProps={{ shrink: true }}
-        error={datesReversed}
-        helperText={datesReversed ? msg("wft-ui-history-filter-dates-reversed") : msg("wft-ui-history-filter-dates-help")}
-      />
-      <TextField
-        label={msg("wft-ui-history-filter-batch")}
-        value={batch.text}
-        onChange={(event) => batch.setText(event.target.value)}
-        inputProps={{ inputMode: "numeric", maxLength: 10 }}
-        error={batchInvalid}
-        helperText={batchInvalid ? msg("wft-ui-history-filter-batch-invalid") : undefined}
-      />
-      <TextField
-        label={msg("wft-ui-history-filter-q")}
-        type="search"
-        value={title.text}
-        onChange={(event) => title.setText(event.target.value)}
-        inputProps={{ maxLength: 255, spellCheck: false }}
-        sx={{ gridColumn: { sm: "span 2", md: "span 2" } }}
-      />
-      <Box sx={{ display: "flex", alignItems: "center", minHeight: 56 }}>
-        <Button onClick={onClear} disabled={!hasFilters(filters) && !title.text && !batch.text}>
-          {msg("wft-ui-history-filter-clear")}
+    <>
+      {!wide && (
+        <Button
+          startIcon={<FilterListIcon />}
+          aria-expanded={open}
+          aria-controls="history-filters"
+          onClick={() => setShown(!open)}
+          sx={{ mb: 1 }}
+        >
+          {active > 0 ? msg("wft-ui-history-filters-active", active) : msg("wft-ui-history-filters-show")}
         </Button>
-      </Box>
-    </Box>
+      )}
+      <Collapse in={open} id="history-filters">
+        <Box
+          component="form"
+          role="search"
+          aria-label={msg("wft-ui-history-filters")}
+          onSubmit={(event) => event.preventDefault()}
+          sx={{
+            display: "grid",
+            gap: 2,
+            gridTemplateColumns: { xs: "1fr", sm: "1fr 1fr", md: "1fr 1fr 1fr" },
+            alignItems: "start",
+            mb: 2,
+          }}
+        >
+          <TextField
+            select
+            label={msg("wft-ui-history-filter-state")}
+            value={filters.state ?? ""}
+            onChange={(event) => onChange({ state: event.target.value })}
+            SelectProps={{ native: true }}
+            InputLabelProps={{ shrink: true }}
+            id="history-filter-state"
+          >
+            <option value="">{msg("wft-ui-history-filter-state-any")}</option>
+            {STATUS_FILTERS.map(([word, state]) => (
+              <option key={state} value={state}>
+                {statusLabel(word)}
+              </option>
+            ))}
+          </TextField>
+          <WikiPicker
+            key={`source-${source.version}`}
+            label={msg("wft-ui-history-filter-source")}
+            value={source.text}
+            onChange={source.setText}
+          />
+          <WikiPicker
+            key={`target-${target.version}`}
+            label={msg("wft-ui-history-filter-target")}
+            value={target.text}
+            onChange={target.setText}
+          />
+          <TextField
+            label={msg("wft-ui-history-filter-since")}
+            type="date"
+            value={filters.since ?? ""}
+            onChange={(event) => onChange({ since: event.target.value })}
+            InputLabelProps={{ shrink: true }}
+            helperText={msg("wft-ui-history-filter-dates-help")}
+          />
+          <TextField
+            label={msg("wft-ui-history-filter-until")}
+            type="date"
+            value={filters.until ?? ""}
+            onChange={(event) => onChange({ until: event.target.value })}
+            InputLabelProps={{ shrink: true }}
+            error={datesReversed}
+            helperText={datesReversed ? msg("wft-ui-history-filter-dates-reversed") : msg("wft-ui-history-filter-dates-help")}
+          />
+          <TextField
+            label={msg("wft-ui-history-filter-batch")}
+            value={batch.text}
+            onChange={(event) => batch.setText(event.target.value)}
+            inputProps={{ inputMode: "numeric", maxLength: 10 }}
+            error={batchInvalid}
+            helperText={batchInvalid ? msg("wft-ui-history-filter-batch-invalid") : undefined}
+          />
+          <TextField
+            label={msg("wft-ui-history-filter-q")}
+            type="search"
+            value={title.text}
+            onChange={(event) => title.setText(event.target.value)}
+            inputProps={{ maxLength: 255, spellCheck: false }}
+            sx={{ gridColumn: { sm: "span 2", md: "span 2" } }}
+          />
+          <Box sx={{ display: "flex", alignItems: "center", minHeight: 56 }}>
+            <Button onClick={onClear} disabled={!hasFilters(filters) && !title.text && !batch.text}>
+              {msg("wft-ui-history-filter-clear")}
+            </Button>
+          </Box>
+        </Box>
+      </Collapse>
+    </>
   );
 }

@@ -79,7 +79,7 @@ export function HistoryList({ items, onOpen }: Props) {
           <Card component="li" variant="outlined" key={item.id}>
             <CardContent sx={{ py: 1.5, "&:last-child": { pb: 1.5 } }}>
               <Box sx={{ mb: 0.5 }}>{opener(item)}</Box>
-              <Stack direction="row" spacing={1} sx={{ alignItems: "center", flexWrap: "wrap", rowGap: 0.5 }}>
+              <Stack direction="row" spacing={1} useFlexGap sx={{ alignItems: "center", flexWrap: "wrap" }}>
                 <StatusChip status={item.status} />
                 <Typography variant="body2" color="text.secondary">
                   <Wikis item={item} />
@@ -113,7 +113,7 @@ export function HistoryList({ items, onOpen }: Props) {
           {items.map((item) => (
             <TableRow key={item.id} hover>
               <TableCell sx={{ maxWidth: 320 }}>{opener(item)}</TableCell>
-              <TableCell>
+              <TableCell sx={{ whiteSpace: "nowrap" }}>
                 <Wikis item={item} />
               </TableCell>
               <TableCell>

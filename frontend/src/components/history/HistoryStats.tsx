@@ -118,9 +118,16 @@ function WeekChart({ weeks }: { weeks: WeekOut[] }) {
             key={week.week}
             variant="caption"
             color="text.secondary"
-            sx={{ flex: 1, minWidth: 0, textAlign: "center", overflow: "hidden", whiteSpace: "nowrap" }}
+            sx={{
+              flex: 1,
+              minWidth: 0,
+              whiteSpace: "nowrap",
+              display: "flex",
+              // the last label ends under its bar (a flex item overflows to the start side)
+              justifyContent: index === weeks.length - 1 ? "flex-end" : "center",
+            }}
           >
-            {index % 3 === 0 || index === weeks.length - 1 ? day(week.start) : ""}
+            {index % 4 === 0 || (index === weeks.length - 1 && index % 4 > 1) ? day(week.start) : ""}
           </Typography>
         ))}
       </Box>

@@ -87,7 +87,7 @@ function Timeline({ events }: { events: EventOut[] }) {
             key={event.id}
             sx={{ borderInlineStart: 2, borderColor: kind.color === "default" ? "divider" : `${kind.color}.main`, ps: 1.5, pb: 1.5 }}
           >
-            <Stack direction="row" spacing={1} sx={{ alignItems: "center", flexWrap: "wrap" }}>
+            <Stack direction="row" spacing={1} useFlexGap sx={{ alignItems: "center", flexWrap: "wrap" }}>
               <Typography variant="caption" component="time" dateTime={event.time} color="text.secondary">
                 {format.date(event.time, { dateStyle: "short", timeStyle: "medium" })}
               </Typography>
@@ -139,9 +139,12 @@ function Checks({ checks }: { checks: CheckOut[] }) {
     block: { label: msg("wft-ui-history-check-block"), severity: "error" },
   };
   if (checks.length === 0) return <Typography color="text.secondary">{msg("wft-ui-history-checks-none")}</Typography>;
+  // What stops the transfer first, then warnings, then what passed.
+  const order = { block: 0, warn: 1, pass: 2 } as const;
+  const sorted = [...checks].sort((a, b) => order[a.result] - order[b.result]);
   return (
     <Stack component="ul" spacing={1} sx={{ p: 0, m: 0, listStyle: "none" }}>
-      {checks.map((check) => {
+      {sorted.map((check) => {
         const verdict = verdicts[check.result];
         return (
           <Alert component="li" key={check.id} severity={verdict.severity} variant="outlined" sx={{ py: 0 }}>
@@ -295,7 +298,7 @@ function Details({ detail }: { detail: TransferDetail }) {
   const format = useFormat();
   return (
     <>
-      <Stack direction="row" spacing={1} sx={{ alignItems: "center", flexWrap: "wrap" }}>
+      <Stack direction="row" spacing={1} useFlexGap sx={{ alignItems: "center", flexWrap: "wrap" }}>
         <StatusChip status={detail.status} size="medium" />
         {detail.step && (
           <Typography variant="body2" sx={{ overflowWrap: "anywhere" }}>
