@@ -200,6 +200,9 @@ export function useTransferHistory(filters: HistoryFilters, limit = PAGE_SIZE) {
     initialPageParam: null,
     getNextPageParam: (last) => last.next,
     placeholderData: (previous) => previous,
+    // while something listed may still change (waiting, running), read the list again now and then
+    refetchInterval: (query) =>
+      query.state.data?.pages.some((page) => page.items.some((item) => !item.finished)) ? 10_000 : false,
   });
 }
 

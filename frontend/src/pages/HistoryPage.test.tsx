@@ -230,6 +230,38 @@ describe("history", () => {
     expect(location().get("transfer")).toBeNull();
   });
 
+  it("loads the whole timeline when the details have only the newest 200 events, and shows a running one's progress", async () => {
+    const running = item(5, { status: "running", state: "running", finished: false, bytes_done: 512, bytes_total: 2048 });
+    const event = (id: number) => ({
+      id,
+      time: "2026-11-30T10:00:00Z",
+      kind: "step",
+      transfer_id: 5,
+      batch_id: null,
+      key: "wft-step-upload-version",
+      params: [],
+      message: `Step ${id}.`,
+      detail: null,
+    });
+    const newest = Array.from({ length: 200 }, (_, n) => event(n + 101));
+    const afters: Array<string | null> = [];
+    renderHistory("/history?transfer=5", {
+      "GET /transfers": () => json(page([running])),
+      "GET /transfers/5": () => json(detailOf(running, { events: newest, last_event_id: 300 })),
+      "GET /transfers/5/events": (url) => {
+        afters.push(url.searchParams.get("after"));
+        return json({ events: [event(1), ...newest], last_event_id: 300 });
+      },
+    });
+    const drawer = await screen.findByRole("dialog", { name: "File:Photo 5.jpg" });
+    expect(await within(drawer).findByText("Step 101.")).toBeInTheDocument();
+    expect(within(drawer).getByRole("progressbar", { name: "Upload progress" })).toHaveAttribute("aria-valuenow", "25");
+    expect(within(drawer).queryByText("Step 1.")).not.toBeInTheDocument();
+    await userEvent.click(within(drawer).getByRole("button", { name: "Show the whole timeline" }));
+    expect(await within(drawer).findByText("Step 1.")).toBeInTheDocument();
+    expect(afters).toEqual([null]);
+  });
+
   it("retries a transfer and refreshes the list", async () => {
     let retried = false;
     const fetcher = renderHistory("/history?transfer=5", {

@@ -13,6 +13,7 @@ import type { ChipProps } from "@mui/material/Chip";
 import Divider from "@mui/material/Divider";
 import Drawer from "@mui/material/Drawer";
 import IconButton from "@mui/material/IconButton";
+import LinearProgress from "@mui/material/LinearProgress";
 import Link from "@mui/material/Link";
 import Stack from "@mui/material/Stack";
 import Typography from "@mui/material/Typography";
@@ -306,6 +307,14 @@ function Details({ detail }: { detail: TransferDetail }) {
           </Typography>
         )}
       </Stack>
+      {!detail.finished && detail.bytes_total > 0 && (
+        <LinearProgress
+          variant="determinate"
+          value={Math.min(100, (detail.bytes_done / detail.bytes_total) * 100)}
+          aria-label={msg("wft-ui-history-progress")}
+          sx={{ mt: 1.5 }}
+        />
+      )}
       {detail.error && (
         <Alert severity="error" sx={{ mt: 2 }}>
           <AlertTitle>{msg("wft-ui-history-error-heading")}</AlertTitle>
