@@ -11,7 +11,7 @@ import Typography from "@mui/material/Typography";
 import DownloadIcon from "@mui/icons-material/Download";
 import ReplayIcon from "@mui/icons-material/Replay";
 import { useCallback, useMemo, useState } from "react";
-import { Link as RouterLink, useSearchParams } from "react-router-dom";
+import { Link as RouterLink, useLocation, useNavigate, useSearchParams } from "react-router-dom";
 import {
   FILTER_NAMES,
   filtersFromSearch,
@@ -71,16 +71,37 @@ export function HistoryPage() {
       return next;
     });
   }, [setSearch]);
-  const setOpen = useCallback(
-    (id: number | null) =>
-      setSearch((current) => {
-        const next = new URLSearchParams(current);
-        if (id === null) next.delete(DRAWER_PARAM);
-        else next.set(DRAWER_PARAM, String(id));
-        return next;
-      }),
+  // Opening the drawer is a step in the browser's history (back closes it); closing it goes back to
+  // the list when the list opened it, so "back" afterwards does not open it again.
+  const location = useLocation();
+  const navigate = useNavigate();
+  const openedHere = (location.state as { drawer?: boolean } | null)?.drawer === true;
+  const open = useCallback(
+    (id: number) =>
+      setSearch(
+        (current) => {
+          const next = new URLSearchParams(current);
+          next.set(DRAWER_PARAM, String(id));
+          return next;
+        },
+        { state: { drawer: true } },
+      ),
     [setSearch],
   );
+  const close = useCallback(() => {
+    if (openedHere) {
+      navigate(-1);
+      return;
+    }
+    setSearch(
+      (current) => {
+        const next = new URLSearchParams(current);
+        next.delete(DRAWER_PARAM);
+        return next;
+      },
+      { replace: true },
+    );
+  }, [openedHere, navigate, setSearch]);
 
   const items = history.data?.pages.flatMap((page) => page.items) ?? [];
   const lastPage = history.data?.pages[history.data.pages.length - 1];
@@ -139,7 +160,7 @@ export function HistoryPage() {
                 <Button onClick={clearFilters}>{msg("wft-ui-history-filter-clear")}</Button>
               </Box>
             )}
-            {items.length > 0 && <HistoryList items={items} onOpen={(id) => setOpen(id)} />}
+            {items.length > 0 && <HistoryList items={items} onOpen={open} />}
             {lastPage?.partial && history.hasNextPage && (
               <Alert severity="info" sx={{ mt: 2 }}>
                 {msg("wft-ui-history-partial")}
@@ -168,7 +189,7 @@ export function HistoryPage() {
           setRetriedAll(count);
         }}
       />
-      <TransferDrawer id={openId} onClose={() => setOpen(null)} />
+      <TransferDrawer id={openId} onClose={close} />
     </>
   );
 }
