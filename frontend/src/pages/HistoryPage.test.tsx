@@ -191,6 +191,7 @@ describe("history", () => {
             checks_all: [
               { id: "licence", result: "pass", key: "wft-check-licence-ok", params: [], message: "The licence is accepted." },
               { id: "duplicates", result: "warn", key: "wft-check-dup", params: [], message: "A similar file exists." },
+              { id: "title", result: "block", key: "wft-check-title", params: [], message: "The name is taken." },
             ],
             events: [
               { id: 1, time: "2026-11-30T10:00:00Z", kind: "info", transfer_id: 5, batch_id: null, key: "wft-event-transfer-created", params: [], message: "Transfer created.", detail: null },
@@ -218,7 +219,12 @@ describe("history", () => {
     expect(within(drawer).getAllByText("The wiki answered with HTTP 503.")).toHaveLength(2);
     expect(within(drawer).getByText("The wiki said: Service Unavailable")).toBeInTheDocument();
     expect(within(drawer).getAllByText("Code: wft-error-http-status").length).toBeGreaterThan(0);
-    expect(within(drawer).getByText("A similar file exists.")).toBeInTheDocument();
+    const checks = within(within(drawer).getByRole("heading", { name: "Checks" }).parentElement!).getAllByRole("listitem");
+    expect(checks.map((check) => check.textContent)).toEqual([
+      expect.stringContaining("The name is taken."),
+      expect.stringContaining("A similar file exists."),
+      expect.stringContaining("The licence is accepted."),
+    ]);
     expect(within(drawer).getByRole("link", { name: /Source file page/ })).toHaveAttribute("href", failed.source_url);
     expect(within(drawer).getByRole("link", { name: "Transfer again with changes" })).toHaveAttribute(
       "href",
@@ -285,6 +291,25 @@ describe("history", () => {
     await userEvent.click(within(drawer).getByRole("button", { name: "Close the details" }));
     const list = screen.getByRole("list", { name: "Transfers" });
     expect(await within(list).findByText("Queued")).toBeInTheDocument();
+  });
+
+  it("stops a waiting transfer", async () => {
+    const queued = item(6, { status: "queued", state: "queued", finished: false, finished_at: null, started_at: null });
+    let cancelled = false;
+    const fetcher = renderHistory("/history?transfer=6", {
+      "GET /transfers": () => json(page([cancelled ? { ...queued, status: "cancelled", state: "cancelled", finished: true } : queued])),
+      "GET /transfers/6": () => json(detailOf(queued)),
+      "POST /transfers/6/cancel": () => {
+        cancelled = true;
+        return json(detailOf({ ...queued, status: "cancelled", state: "cancelled", finished: true }));
+      },
+    });
+    const drawer = await screen.findByRole("dialog", { name: "File:Photo 6.jpg" });
+    await userEvent.click(await within(drawer).findByRole("button", { name: "Stop this transfer" }));
+    expect(await within(drawer).findByText(/^Stopped:/)).toBeInTheDocument();
+    expect(callsTo(fetcher, "POST", "/transfers/6/cancel")).toHaveLength(1);
+    expect(within(drawer).queryByRole("button", { name: "Stop this transfer" })).not.toBeInTheDocument();
+    expect(within(drawer).getByRole("button", { name: "Retry" })).toBeEnabled();
   });
 
   it("explains a refused retry", async () => {
