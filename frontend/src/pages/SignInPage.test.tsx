@@ -42,7 +42,8 @@ describe("sign-in screen", () => {
     await userEvent.type(screen.getByLabelText(/^Bot password/), "secret");
     await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
 
-    expect(await screen.findByRole("heading", { name: "History" })).toBeInTheDocument();
+    // the history screen is a lazy chunk of its own: its first load in jsdom can take a while
+    expect(await screen.findByRole("heading", { name: "History" }, { timeout: 15_000 })).toBeInTheDocument();
     expect(posted).toEqual([{ wiki: "src", username: "Alice@tool", password: "secret" }]);
     expect(screen.getByRole("button", { name: "Account menu of Alice" })).toBeInTheDocument();
   });
