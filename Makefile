@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_PORT ?= 5050
 
-.PHONY: install run cli test lint format demo testbed-up testbed-down clean
+.PHONY: install run cli test lint format demo testbed-up testbed-down clean bench
 
 install: $(VENV)/.installed
 
@@ -37,13 +37,19 @@ test: install lint
 	$(PY) -m pytest --cov=wikifile_transfer --cov-branch --cov-report=term-missing:skip-covered --cov-report=xml
 
 lint: install
-	$(VENV)/bin/ruff check src tests testbed deploy
-	$(VENV)/bin/ruff format --check src tests testbed deploy
+	$(VENV)/bin/ruff check src tests testbed deploy bench
+	$(VENV)/bin/ruff format --check src tests testbed deploy bench
 	$(VENV)/bin/mypy
 
 format: install
-	$(VENV)/bin/ruff check --fix src tests testbed deploy
-	$(VENV)/bin/ruff format src tests testbed deploy
+	$(VENV)/bin/ruff check --fix src tests testbed deploy bench
+	$(VENV)/bin/ruff format src tests testbed deploy bench
+
+## the benchmark suite against its own testbed: bench/results/latest.json + latest.md (BENCH_ARGS="--quick --only batch")
+BENCH_ARGS ?=
+bench: install
+	bash testbed/install.sh
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 ## bring up the local wikis, then the app wired to them (bot-password sign-in) on http://127.0.0.1:$(DEMO_PORT)
 demo: install testbed-up
