@@ -157,10 +157,44 @@ def run_tool(args: list[str]) -> tuple[int, dict[str, int], str]:
     from wikifile_transfer.cli.main import main  # noqa: PLC0415
     from wikifile_transfer.wiki.http import PROCESS_STATS  # noqa: PLC0415
 
+    if os.environ.get("WFT_BENCH_TRACE"):
+        trace()
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = main(args)
     return code, PROCESS_STATS.snapshot(), out.getvalue()
+
+
+TRACE: dict[str, int] = {}
+TRACE_S: dict[str, float] = {}
+
+
+def trace() -> None:
+    """Count the tool's requests by kind (host, method, action and its query modules) into TRACE."""
+    from wikifile_transfer.wiki.http import HttpClient  # noqa: PLC0415
+
+    send = HttpClient._send
+    lock = threading.Lock()
+
+    def traced(self: HttpClient, method: str, url: str, **kw: Any) -> Any:
+        fields = {**(kw.get("params") or {}), **(kw.get("data") or {})}
+        parts = urlsplit(url)
+        kind = parts.path if "action" not in fields else f"action={fields['action']}"
+        for key in ("prop", "list", "meta", "generator", "type", "stash"):
+            if key in fields:
+                kind += f" {key}={fields[key]}"
+        if "filekey" in fields:
+            kind += " filekey"
+        key = f"{parts.netloc} {method} {kind}"
+        started = time.perf_counter()
+        try:
+            return send(self, method, url, **kw)
+        finally:
+            with lock:
+                TRACE[key] = TRACE.get(key, 0) + 1
+                TRACE_S[key] = TRACE_S.get(key, 0.0) + time.perf_counter() - started
+
+    HttpClient._send = traced  # type: ignore[method-assign]
 
 
 def main(argv: list[str]) -> int:
@@ -179,6 +213,8 @@ def main(argv: list[str]) -> int:
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {"seconds": seconds, "peak_rss_mb": peak, "requests": counts, "exit": code, "stdout": stdout}
+    if TRACE:
+        result["trace"] = {k: [n, round(TRACE_S[k], 2)] for k, n in sorted(TRACE.items())}
     Path(out_path).write_text(json.dumps(result), encoding="utf-8")
     return 0
 

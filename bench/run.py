@@ -38,7 +38,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
 
+import pwb  # noqa: E402 - bench/pwb.py
 from testbed.demo import config_text  # noqa: E402
 from testbed.tbclient import TBClient, login, png_bytes, wait_next_second, webm_bytes  # noqa: E402
 
@@ -131,6 +133,9 @@ class Bed:
             "WIKIFILE_TRANSFER_CONFIG": str(self.base / "config.toml"),
             "WFT_DATA_DIR": str(data_dir),
             "PYTHONPATH": str(ROOT / "src"),
+            # The same concurrency as the floor: --concurrency N files at once, N of them on the target.
+            "WFT_TARGET_CAP": str(CONCURRENCY),
+            "WFT_SOURCE_CAP": str(CONCURRENCY),
         }
         for key in ("WFT_DATABASE_URL", "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
             env.pop(key, None)
@@ -243,7 +248,8 @@ def bench_batch(bed: Bed, quick: bool, run_id: str) -> dict[str, Any]:
     plan.write_text(json.dumps(seq_plan), encoding="utf-8")
     seq = bed.child("batch-sequential", "sequential", str(plan))
     log(f"batch: sequential {seq['seconds']:.1f} s")
-    pwb_s, pwb_reason = pywikibot_imagetransfer(bed, titles)
+    pwb_s, pwb_reason = pywikibot_imagetransfer(bed, plan)
+    log(f"batch: pywikibot {pwb_s} s {pwb_reason or ''}")
     return {
         "files": n,
         "versions": nversions,
@@ -266,16 +272,28 @@ def bench_batch(bed: Bed, quick: bool, run_id: str) -> dict[str, Any]:
     }
 
 
-def pywikibot_imagetransfer(bed: Bed, titles: list[str]) -> tuple[float | None, str | None]:
-    """pywikibot's imagetransfer against the same wikis, when a pywikibot venv exists (bench/.pywikibot)."""
+def pywikibot_imagetransfer(bed: Bed, plan: Path) -> tuple[float | None, str | None]:
+    """pywikibot's imagetransfer against the same wikis (bench/pwb.py), when bench/.pywikibot exists."""
     venv = ROOT / "bench" / ".pywikibot" / "bin" / "python"
     if not venv.exists():
-        return None, "pywikibot is not installed (bench/.pywikibot: python -m venv + pip install pywikibot)"
-    try:
-        from bench.pwb import run_imagetransfer  # noqa: PLC0415 - only when pywikibot is there
-    except ImportError as err:  # pragma: no cover
-        return None, f"bench/pwb.py: {err}"
-    return run_imagetransfer(bed, titles, venv, WORK / "pywikibot")
+        return None, "pywikibot is not installed (see bench/pwb.py: a venv in bench/.pywikibot)"
+    # Copies of the latest versions under names the tool has not written on the target yet.
+    files = json.loads(plan.read_text(encoding="utf-8"))["files"]
+
+    def copy(chunk: list[dict[str, Any]]) -> None:
+        client = bed.client("src")
+        for f in chunk:
+            data = client.session.get(f["versions"][-1]["url"], timeout=120).content
+            text = page_text(f"Bench file {f['source_title']}.", "Bench files")
+            client.upload(f"Pwb {f['source_title']}", data, text=text, comment="copy for pywikibot")
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(copy, [files[i::4] for i in range(4)]))
+    titles = [f"Pwb {f['source_title']}" for f in files]
+    seconds, reason, tail = pwb.run_imagetransfer(bed.tb, titles, venv, WORK / "pywikibot")
+    if reason:
+        log(f"batch: pywikibot: {reason}\n{tail}")
+    return seconds, reason
 
 
 def bench_api(bed: Bed, quick: bool, run_id: str) -> dict[str, Any]:

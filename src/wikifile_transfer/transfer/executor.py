@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 from xml.sax.saxutils import escape
@@ -146,10 +146,12 @@ class Executor:
     sleep: Callable[[float], None] = time.sleep
     _last_upload_second: int | None = field(default=None, init=False, repr=False)
 
-    def run(self, plan: TransferPlan) -> TransferResult:
+    def run(self, plan: TransferPlan, *, state: TargetState | None = None) -> TransferResult:
+        """Run the plan; ``state`` is the target as read a moment ago by the checks (None: read it now)."""
         self.target_wiki.ensure_login()
         result = TransferResult(status=Status.DONE, target_title=plan.target_title)
-        state = fetch_target_state(self.target_wiki, plan.target_title)
+        if state is None:
+            state = fetch_target_state(self.target_wiki, plan.target_title)
         if plan.import_history and not state.page_exists:
             self._import_history(plan)
             result.steps.append("import-history")
@@ -161,10 +163,10 @@ class Executor:
                 if index < present:
                     result.skipped.append(version)
                     continue
-                self._upload_version(plan, index, version, Path(workdir), state)
+                outcome = self._upload_version(plan, index, version, Path(workdir), state)
                 result.uploaded.append(version)
                 result.steps.append(f"upload-version-{index + 1}")
-                state = fetch_target_state(self.target_wiki, plan.target_title)
+                state = self._state_after_upload(plan, state, version, outcome)
         if self._page_text_step(plan, state):
             result.steps.append("page-text")
         title = state.title or plan.target_title
@@ -180,6 +182,23 @@ class Executor:
 
     # --- steps ------------------------------------------------------------------------------------
 
+    def _state_after_upload(
+        self, plan: TransferPlan, before: TargetState, version: FileVersion, outcome: UploadResult
+    ) -> TargetState:
+        """The target after a successful upload, from the wiki's answer: one more version, with the sha1
+        the wiki reports. An upload does not change the text of a page that existed, and creates a missing
+        one with the planned text. When the answer does not confirm the sha1, the target is asked."""
+        reported = str(outcome.imageinfo.get("sha1", "")).lower()
+        if reported != version.sha1.lower() or (before.sha1s and before.repository != "local"):
+            return fetch_target_state(self.target_wiki, plan.target_title)
+        return replace(
+            before,
+            page_exists=True,
+            repository="local",
+            sha1s=[*before.sha1s, reported],
+            text=before.text if before.page_exists else plan.page_text,
+        )
+
     @staticmethod
     def _present_versions(plan: TransferPlan, state: TargetState) -> int:
         """How many of the plan's versions (oldest first) the target already has, in order."""
@@ -192,16 +211,16 @@ class Executor:
 
     def _upload_version(
         self, plan: TransferPlan, index: int, version: FileVersion, workdir: Path, state: TargetState
-    ) -> None:
+    ) -> UploadResult:
         total = len(plan.source.versions)
         self.listener.step("wft-step-download", str(index + 1), str(total))
         space = self.settings.space
         with space.reserve(version.size) if space is not None else nullcontext():
-            self._download_and_upload(plan, index, version, workdir, state)
+            return self._download_and_upload(plan, index, version, workdir, state)
 
     def _download_and_upload(
         self, plan: TransferPlan, index: int, version: FileVersion, workdir: Path, state: TargetState
-    ) -> None:
+    ) -> UploadResult:
         total = len(plan.source.versions)
         limit = min(self.settings.max_download_bytes, self.target_wiki.siteinfo().max_upload_size or 1 << 62)
         downloaded = download(
@@ -242,6 +261,7 @@ class Executor:
         if outcome.result != "Success":
             warnings = ", ".join(sorted(outcome.warnings))
             raise UploadError(plan.target_title, warnings, key="wft-error-upload-warnings")
+        return outcome
 
     def _reupload(self, send: Callable[[], UploadResult]) -> UploadResult:
         """A new version of an existing file: never in the same second as the previous upload."""
