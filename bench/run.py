@@ -100,7 +100,11 @@ class Bed:
             (self.base / wiki / "runtime.json").write_text(
                 '{"wgMaxUploadSize": 4294967296}', encoding="utf-8"
             )
-        (self.base / "config.toml").write_text(config_text(self.tb), encoding="utf-8")
+        # Two accounts: an importer (Admin: importupload, so the tool imports the page history) and an
+        # ordinary uploader (Alice: the tool writes the history into the description instead).
+        (self.base / "config-importer.toml").write_text(config_text(self.tb), encoding="utf-8")
+        user = {**self.tb, "users": {**self.tb["users"], "admin": self.tb["users"]["alice"]}}
+        (self.base / "config-user.toml").write_text(config_text(user), encoding="utf-8")
         log(f"testbed up and seeded in {time.perf_counter() - t0:.1f} s: {self.base}")
 
     def down(self) -> None:
@@ -124,13 +128,15 @@ class Bed:
             check=True, env=env, stdout=subprocess.DEVNULL,
         )  # fmt: skip
 
-    def child(self, out_name: str, *args: str, data: Path | None = None) -> dict[str, Any]:
+    def child(
+        self, out_name: str, *args: str, data: Path | None = None, account: str = "user"
+    ) -> dict[str, Any]:
         """Run bench/child.py with the testbed's configuration and a fresh data folder of its own."""
         out = WORK / f"{out_name}.json"
         data_dir = data or Path(tempfile.mkdtemp(prefix=f"{out_name}-", dir=WORK))
         env = {
             **os.environ,
-            "WIKIFILE_TRANSFER_CONFIG": str(self.base / "config.toml"),
+            "WIKIFILE_TRANSFER_CONFIG": str(self.base / f"config-{account}.toml"),
             "WFT_DATA_DIR": str(data_dir),
             "PYTHONPATH": str(ROOT / "src"),
             # The same concurrency as the floor: --concurrency N files at once, N of them on the target.
@@ -158,15 +164,21 @@ def per_host(bed: Bed, counts: dict[str, int]) -> dict[str, int]:
 
 
 def seed_files(
-    bed: Bed, prefix: str, count: int, sizes: tuple[int, int], versions: tuple[int, int], seed: int
-):
+    bed: Bed,
+    prefix: str,
+    count: int,
+    sizes: tuple[int, int],
+    versions: tuple[int, int],
+    seed: int,
+    salt: int = 0,
+) -> tuple[list[str], int, int]:
     """``count`` PNG files of random pixels on src, each with 1-3 versions; returns their titles."""
     rng = random.Random(seed)
     specs = []
     for i in range(count):
         n = rng.randint(*versions)
         size_list = [int(math.exp(rng.uniform(math.log(sizes[0]), math.log(sizes[1])))) for _ in range(n)]
-        specs.append((f"{prefix} {i:04d}.png", size_list, seed * 10_000 + i * 10))
+        specs.append((f"{prefix} {i:04d}.png", size_list, seed * 10_000 + i * 10 + salt * 1_000_000))
 
     def upload(chunk: list[tuple[str, list[int], int]], version: int) -> None:
         client = bed.client("src")
@@ -215,10 +227,11 @@ def floor_plan(bed: Bed, titles: list[str], prefix: str, path: Path) -> None:
     path.write_text(json.dumps(plan), encoding="utf-8")
 
 
-def tool_batch(bed: Bed, name: str, titles: list[str], *extra: str) -> dict[str, Any]:
+def tool_batch(bed: Bed, name: str, titles: list[str], *extra: str, account: str = "user") -> dict[str, Any]:
     urls = WORK / f"{name}.urls"
     urls.write_text("".join(bed.url("src", f"File:{t}") + "\n" for t in titles), encoding="utf-8")
-    result = bed.child(name, "tool", "batch", "--urls", str(urls), "--to", "commons", "--json", *extra)
+    args = ("tool", "batch", "--urls", str(urls), "--to", "commons", "--json", *extra)
+    result = bed.child(name, *args, account=account)
     report = json.loads(result["stdout"])
     result["report"] = {k: v for k, v in report.items() if k != "items"}
     result["states"] = sorted({str(i.get("status")) for i in report.get("items", [])})
@@ -232,14 +245,20 @@ def bench_batch(bed: Bed, quick: bool, run_id: str) -> dict[str, Any]:
     n = 10 if quick else 50
     t0 = time.perf_counter()
     titles, nbytes, nversions = seed_files(bed, f"Bench {run_id} batch", n, (100_000, 5_000_000), (1, 3), 8)
+    # The same sizes and versions again, other bytes: the importer's run must not meet the first one's files.
+    imp_titles, _, _ = seed_files(bed, f"Bench {run_id} import", n, (100_000, 5_000_000), (1, 3), 8, salt=1)
     log(
-        f"batch: seeded {n} files, {nversions} versions, {nbytes / 1e6:.0f} MB "
+        f"batch: seeded 2 x {n} files, {nversions} versions, {nbytes / 1e6:.0f} MB each "
         f"in {time.perf_counter() - t0:.0f} s"
     )
     plan = WORK / "batch-plan.json"
     floor_plan(bed, titles, "Floor", plan)
     tool = tool_batch(bed, "batch-tool", titles, "--concurrency", str(CONCURRENCY))
-    log(f"batch: tool {tool['seconds']:.1f} s, states {tool['states']}, {tool['report'].get('counts')}")
+    log(f"batch: tool {tool['seconds']:.1f} s, states {tool['states']}")
+    importer = tool_batch(
+        bed, "batch-importer", imp_titles, "--concurrency", str(CONCURRENCY), account="importer"
+    )
+    log(f"batch: tool as importer {importer['seconds']:.1f} s, states {importer['states']}")
     floor = bed.child("batch-floor", "floor", str(plan), str(CONCURRENCY))
     log(f"batch: floor {floor['seconds']:.1f} s")
     seq_plan = json.loads(plan.read_text(encoding="utf-8"))
@@ -255,15 +274,25 @@ def bench_batch(bed: Bed, quick: bool, run_id: str) -> dict[str, Any]:
         "versions": nversions,
         "bytes": nbytes,
         "concurrency": CONCURRENCY,
+        "account": "an ordinary uploader (no importupload: the history goes into the description)",
         "tool_s": round(tool["seconds"], 2),
         "floor_s": round(floor["seconds"], 2),
         "sequential_s": round(seq["seconds"], 2),
         "ratio_to_floor": round(tool["seconds"] / floor["seconds"], 2),
         "speedup_vs_sequential": round(seq["seconds"] / tool["seconds"], 2),
-        "pywikibot_s": pwb_s,
+        "floor_speedup_vs_sequential": round(seq["seconds"] / floor["seconds"], 2),
+        "pywikibot_s": round(pwb_s, 2) if pwb_s is not None else None,
         "pywikibot_reason": pwb_reason,
         "tool_states": tool["states"],
         "tool_peak_rss_mb": round(tool["peak_rss_mb"], 1),
+        "importer": {
+            "account": "an importer (importupload: Special:Export + action=import, then the text edit)",
+            "tool_s": round(importer["seconds"], 2),
+            "ratio_to_floor": round(importer["seconds"] / floor["seconds"], 2),
+            "speedup_vs_sequential": round(seq["seconds"] / importer["seconds"], 2),
+            "states": importer["states"],
+            "requests": per_host(bed, importer["requests"]),
+        },
         "requests": {
             "tool": per_host(bed, tool["requests"]),
             "floor": per_host(bed, floor["requests"]),
@@ -298,18 +327,24 @@ def pywikibot_imagetransfer(bed: Bed, plan: Path) -> tuple[float | None, str | N
 
 def bench_api(bed: Bed, quick: bool, run_id: str) -> dict[str, Any]:
     n = 10 if quick else 50
-    titles, _, _ = seed_files(bed, f"Bench {run_id} single", n, (100_000, 200_000), (1, 1), 9)
-    tool = tool_batch(bed, "api-tool", titles, "--concurrency", str(CONCURRENCY))
-    counts = per_host(bed, tool["requests"])
-    log(f"api: {n} single-version files, requests {counts}, states {tool['states']}")
-    return {
-        "files": n,
-        "source": round(counts.get("src", 0) / n, 2),
-        "target": round(counts.get("commons", 0) / n, 2),
-        "other": {k: v for k, v in counts.items() if k not in ("src", "commons")},
-        "total": counts,
-        "states": tool["states"],
-    }
+    out: dict[str, Any] = {"files": n}
+    for salt, account in enumerate(("user", "importer")):
+        prefix = f"Bench {run_id} single {account}"
+        titles, _, _ = seed_files(bed, prefix, n, (100_000, 200_000), (1, 1), 9, salt=salt)
+        tool = tool_batch(bed, f"api-{account}", titles, "--concurrency", str(CONCURRENCY), account=account)
+        counts = per_host(bed, tool["requests"])
+        log(f"api ({account}): {n} single-version files, requests {counts}, states {tool['states']}")
+        figures = {
+            "source": round(counts.get("src", 0) / n, 2),
+            "target": round(counts.get("commons", 0) / n, 2),
+            "total": counts,
+            "states": tool["states"],
+        }
+        if account == "user":
+            out.update(figures)
+        else:
+            out["importer"] = figures
+    return out
 
 
 def bench_memory(bed: Bed, quick: bool, run_id: str) -> dict[str, Any]:
@@ -334,6 +369,7 @@ def bench_memory(bed: Bed, quick: bool, run_id: str) -> dict[str, Any]:
     plan = WORK / "memory-plan.json"
     floor_plan(bed, [name], "Floor", plan)
     tool = bed.child("memory-tool", "tool", "transfer", bed.url("src", f"File:{name}"), "--to", "commons")
+    # (an ordinary uploader: one chunked upload; the importer's history import is the same few requests)
     log(f"memory: tool {tool['seconds']:.1f} s, {tool['peak_rss_mb']:.0f} MB, exit {tool['exit']}")
     floor = bed.child("memory-floor", "floor", str(plan), "1")
     log(f"memory: floor {floor['seconds']:.1f} s, {floor['peak_rss_mb']:.0f} MB")
@@ -355,14 +391,17 @@ def bench_big_batch(bed: Bed, quick: bool, run_id: str) -> dict[str, Any]:
     small = n // 4
     big_cat, small_cat = f"Bench {run_id} big batch", f"Bench {run_id} quarter batch"
     t0 = time.perf_counter()
-    for part, (lo, hi) in enumerate(((0, small), (small, n))):
-        folder = WORK / f"bigbatch-{part}"
-        folder.mkdir(exist_ok=True)
-        for i in range(lo, hi):
-            (folder / f"Bench {run_id} many {i:04d}.png").write_bytes(png_bytes(24, 16, seed=50_000 + i))
-        text = page_text("One of many.", big_cat) + (f"[[Category:{small_cat}]]\n" if part == 0 else "")
-        bed.import_images("src", folder, text)
-        shutil.rmtree(folder)
+    base_text = page_text("One of many.", big_cat)
+
+    def upload(indexes: list[int]) -> None:
+        client = bed.client("src")
+        for i in indexes:
+            text = base_text + (f"[[Category:{small_cat}]]\n" if i < small else "")
+            data = png_bytes(24, 16, seed=50_000 + i, noise=True)
+            client.upload(f"Bench {run_id} many {i:04d}.png", data, text=text, comment="bench")
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(upload, [list(range(k, n, 4)) for k in range(4)]))
     log(f"big_batch: {n} files on src in {time.perf_counter() - t0:.1f} s")
     runs = {}
     for label, cat, count in (("quarter", small_cat, small), ("full", big_cat, n)):
@@ -423,12 +462,19 @@ def bench_history(quick: bool) -> dict[str, Any]:
 
 def bench_convert(quick: bool) -> dict[str, Any]:
     out = subprocess.run(
-        [PY, str(ROOT / "bench" / "convert.py"), "--seconds", "1" if quick else "3"],
+        [
+            PY,
+            str(ROOT / "bench" / "convert.py"),
+            "--seconds",
+            "1" if quick else "3",
+            "--out",
+            str(WORK / "convert.json"),
+        ],
         capture_output=True,
         text=True,
         check=False,
     )
-    data: dict[str, Any] = json.loads((RESULTS / "convert.json").read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads((WORK / "convert.json").read_text(encoding="utf-8"))
     data["exit"] = out.returncode
     return data
 

@@ -110,7 +110,10 @@ class InlineRun:
                         return
                     time.sleep(min(due, 1.0))
                     continue
-                done, _ = wait(list(running), timeout=self._next_due_in(), return_when=FIRST_COMPLETED)
+                # With every thread busy, nothing due can start before a run ends: wait for that alone.
+                # (A timeout of 0 for an item already due made this loop spin, taking a CPU from the wikis.)
+                timeout = None if len(running) >= self.concurrency else self._next_due_in()
+                done, _ = wait(list(running), timeout=timeout, return_when=FIRST_COMPLETED)
                 for future in done:
                     self._after(running.pop(future), future.result())
 
