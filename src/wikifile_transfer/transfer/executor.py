@@ -35,6 +35,20 @@ from wikifile_transfer.wiki.upload import UploadResult, upload
 from wikifile_transfer.wikitext.provenance import format_timestamp
 
 PAGE_TITLE = re.compile(rb"(<page>\s*<title>)[^<]*(</title>)")
+EXPORT_SHA1 = re.compile(rb"<sha1>([0-9a-z]{1,40})</sha1>\s*</revision>")
+"""The text sha1 (base 36) at the end of each exported revision; the last one is the latest revision."""
+
+
+def text_sha1_base36(text: str) -> str:
+    """MediaWiki's sha1 of a revision's text: base 36, zero-padded to 31 digits."""
+    number = int(hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest(), 16)
+    digits = ""
+    while number:
+        number, rest = divmod(number, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[rest] + digits
+    return digits.rjust(31, "0")
+
+
 TEMP_PREFIX = "wft-"
 
 
@@ -153,9 +167,14 @@ class Executor:
         if state is None:
             state = fetch_target_state(self.target_wiki, plan.target_title)
         if plan.import_history and not state.page_exists:
-            self._import_history(plan)
+            latest_sha1 = self._import_history(plan)
             result.steps.append("import-history")
-            state = fetch_target_state(self.target_wiki, plan.target_title)
+            if latest_sha1 is not None and latest_sha1 == text_sha1_base36(plan.source.text):
+                # The page now holds the imported history, whose latest text is the one planned from:
+                # no need to ask the target (it has no file yet; the upload answers for that).
+                state = replace(state, page_exists=True, text=plan.source.text)
+            else:
+                state = fetch_target_state(self.target_wiki, plan.target_title)
         remove_orphaned_run_dirs(self.settings.temp_dir or Path(tempfile.gettempdir()))
         with tempfile.TemporaryDirectory(prefix=run_dir_prefix(), dir=self.settings.temp_dir) as workdir:
             for index, version in enumerate(plan.source.versions):
@@ -292,8 +311,9 @@ class Executor:
             lang=lang,
         )
 
-    def _import_history(self, plan: TransferPlan) -> None:
-        """Special:Export of the source page with its full history, then action=import on the target."""
+    def _import_history(self, plan: TransferPlan) -> str | None:
+        """Special:Export of the source page with its full history, then action=import on the target.
+        Returns the base-36 sha1 of the exported latest revision's text (None when the export has none)."""
         self.listener.step("wft-step-import-history")
         site = self.source_wiki.siteinfo()
         index_url = site.server.rstrip("/") + site.scriptpath + "/index.php"
@@ -311,6 +331,8 @@ class Executor:
             {"action": "import", "interwikiprefix": prefix, "assignknownusers": "1"},
             files={"xml": ("export.xml", xml, "application/xml")},
         )
+        found = EXPORT_SHA1.findall(xml)
+        return found[-1].decode("ascii") if found else None
 
     def _page_text_step(self, plan: TransferPlan, state: TargetState) -> bool:
         """Put the planned text on the page when the page still has the imported source text.
