@@ -531,8 +531,14 @@ def verdicts(r: dict[str, Any]) -> dict[str, bool | None]:
                 and r["api_requests_per_file"]["target"] <= GOALS["requests_per_file"]
             ),
         ),
-        "memory_peak_rss": check(get("memory", "peak_rss_mb"), lambda v: v <= GOALS["memory_mb"]),
-        "memory_time": check(get("memory", "ratio_to_floor"), lambda v: v <= GOALS["memory_ratio_to_floor"]),
+        # A transfer that failed proves nothing about its memory or its time.
+        "memory_peak_rss": check(
+            get("memory", "peak_rss_mb"), lambda v: v <= GOALS["memory_mb"] and r["memory"]["tool_exit"] == 0
+        ),
+        "memory_time": check(
+            get("memory", "ratio_to_floor"),
+            lambda v: v <= GOALS["memory_ratio_to_floor"] and r["memory"]["tool_exit"] == 0,
+        ),
         "history_p95": check(get("history", "p95_ms"), lambda v: v <= GOALS["history_p95_ms"]),
         "big_batch_memory_flat": check(big_rss, lambda v: v <= 1.25),
         "big_batch_time_linear": check(big_time, lambda v: v <= 1.25 * linear),
@@ -574,6 +580,8 @@ def markdown(r: dict[str, Any]) -> str:
             f"{m['floor_peak_rss_mb']} MB | {m['rss_ratio_to_floor']} × | ≤ 150 MB | "
             f"{yes(v['memory_peak_rss'])} |"
         )
+        if m["tool_exit"] != 0:
+            rows.append(f"| memory: **the tool's transfer failed (exit {m['tool_exit']})** | | | | | ✖ |")
         rows.append(
             f"| memory: time for the same bytes | {m['tool_s']} s | floor {m['floor_s']} s | "
             f"{m['ratio_to_floor']} × floor | ≤ 1.2 × | {yes(v['memory_time'])} |"
@@ -610,6 +618,14 @@ def markdown(r: dict[str, Any]) -> str:
         f"{m['memory_gb']} GB, Python {m['python']}, PHP {m['php']}; {m['wikis']}.\n\n"
     )
     return head + "\n".join(rows) + "\n"
+
+
+def render(path: Path) -> None:
+    """Write the verdicts and the Markdown table of an existing result again (after a fix of this file)."""
+    result = json.loads(path.read_text(encoding="utf-8"))
+    result["goals_met"] = verdicts(result)
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.with_suffix(".md").write_text(markdown(result), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
