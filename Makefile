@@ -13,7 +13,7 @@ FRONTEND := frontend
 FRONTEND_INPUTS := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/dev/null) \
 	$(wildcard $(FRONTEND)/index.html $(FRONTEND)/vite.config.ts $(FRONTEND)/tsconfig.json i18n/*.json)
 
-.PHONY: install run cli test lint format demo testbed-up testbed-down clean frontend frontend-test
+.PHONY: install run cli test lint format demo testbed-up testbed-down clean frontend frontend-test bench
 
 install: $(VENV)/.installed
 
@@ -59,13 +59,19 @@ test: install lint frontend-test
 	$(PY) -m pytest --cov=wikifile_transfer --cov-branch --cov-report=term-missing:skip-covered --cov-report=xml
 
 lint: install
-	$(VENV)/bin/ruff check src tests testbed deploy hatch_build.py
-	$(VENV)/bin/ruff format --check src tests testbed deploy hatch_build.py
+	$(VENV)/bin/ruff check src tests testbed deploy bench hatch_build.py
+	$(VENV)/bin/ruff format --check src tests testbed deploy bench hatch_build.py
 	$(VENV)/bin/mypy
 
 format: install
-	$(VENV)/bin/ruff check --fix src tests testbed deploy hatch_build.py
-	$(VENV)/bin/ruff format src tests testbed deploy hatch_build.py
+	$(VENV)/bin/ruff check --fix src tests testbed deploy bench hatch_build.py
+	$(VENV)/bin/ruff format src tests testbed deploy bench hatch_build.py
+
+## the benchmark suite against its own testbed: bench/results/latest.json + latest.md (BENCH_ARGS="--quick --only batch")
+BENCH_ARGS ?=
+bench: install
+	bash testbed/install.sh
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 ## bring up the local wikis, then the app wired to them (bot-password sign-in) on http://127.0.0.1:$(DEMO_PORT)
 demo: install testbed-up frontend

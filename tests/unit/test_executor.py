@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from wikifile_transfer.errors import ApiError, UploadError
-from wikifile_transfer.transfer.executor import ARCHIVE_RETRIES, Executor, retitle_export
+from wikifile_transfer.transfer.executor import ARCHIVE_RETRIES, Executor, retitle_export, text_sha1_base36
 from wikifile_transfer.transfer.model import FileVersion, SourceFile, SourceRef, TransferPlan
 from wikifile_transfer.transfer.target import TargetState
 from wikifile_transfer.wiki.upload import UploadResult
@@ -161,3 +161,10 @@ def test_a_target_that_diverged_is_never_overwritten():
     with pytest.raises(UploadError) as raised:
         Executor._present_versions(p, state)
     assert raised.value.key == "wft-error-target-diverged"
+
+
+def test_text_sha1_base36_is_mediawikis_revision_sha1() -> None:
+    """The value Special:Export writes in <sha1>: base 36 of the text's SHA-1, 31 digits, zero-padded."""
+
+    assert text_sha1_base36("") == "phoiac9h4m842xq45sp7s6u21eteeq1"  # MediaWiki's empty-text sha1
+    assert len(text_sha1_base36("x")) == 31

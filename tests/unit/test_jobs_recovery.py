@@ -228,10 +228,12 @@ def test_a_run_longer_than_a_lease_keeps_its_wiki_slots(db: Database) -> None:
     class SlowService:
         registry: Any = None
 
-        def check(self, *_args: Any) -> CheckReport:
-            return CheckReport()
+        def check_with_state(self, *_args: Any) -> tuple[CheckReport, None]:
+            return CheckReport(), None
 
-        def execute(self, plan: TransferPlan, listener: Listener | None = None) -> TransferResult:
+        def execute(
+            self, plan: TransferPlan, listener: Listener | None = None, *, state: Any = None
+        ) -> TransferResult:
             assert listener is not None
             for _ in range(5):  # 2 s of work, a step every 0.4 s
                 time.sleep(0.4)
@@ -268,10 +270,12 @@ def test_a_run_that_lost_its_lease_leaves_the_item_to_the_run_that_took_over(
     class OvertakenService:
         registry: Any = None
 
-        def check(self, *_args: Any) -> CheckReport:
-            return CheckReport()
+        def check_with_state(self, *_args: Any) -> tuple[CheckReport, None]:
+            return CheckReport(), None
 
-        def execute(self, plan: TransferPlan, listener: Listener | None = None) -> TransferResult:
+        def execute(
+            self, plan: TransferPlan, listener: Listener | None = None, *, state: Any = None
+        ) -> TransferResult:
             with db.session() as session:  # meanwhile: the lease ran out and another worker claimed it
                 transfer = session.get(Transfer, item)
                 assert transfer is not None

@@ -101,6 +101,7 @@ class InlineRun:
     on_finished: Callable[[int], None] = lambda _id: None
     clock: Callable[[], float] = time.monotonic
     _timetable: list[tuple[float, int]] = field(default_factory=list, init=False)
+    _waiting_for_slot: set[int] = field(default_factory=set, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def add(self, transfer_ids: Iterable[int], *, delay: float = 0.0) -> None:
@@ -124,9 +125,25 @@ class InlineRun:
                         return
                     time.sleep(min(due, 1.0))
                     continue
-                done, _ = wait(list(running), timeout=self._next_due_in(), return_when=FIRST_COMPLETED)
+                # With every thread busy, nothing due can start before a run ends: wait for that alone.
+                # (A timeout of 0 for an item already due made this loop spin, taking a CPU from the wikis.)
+                timeout = None if len(running) >= self.concurrency else self._next_due_in()
+                done, _ = wait(list(running), timeout=timeout, return_when=FIRST_COMPLETED)
                 for future in done:
                     self._after(running.pop(future), future.result())
+
+    def _wake_waiting(self) -> None:
+        """A run of this process ended and gave back its wiki slots: the items that found none are due now,
+        not after ``slot_wait`` (the slots of other processes still free up only by that polling)."""
+        with self._lock:
+            if not self._waiting_for_slot:
+                return
+            now = self.clock()
+            self._timetable = [
+                (min(due, now) if tid in self._waiting_for_slot else due, tid) for due, tid in self._timetable
+            ]
+            heapq.heapify(self._timetable)
+            self._waiting_for_slot.clear()
 
     def _next_due_in(self) -> float | None:
         with self._lock:
@@ -150,7 +167,10 @@ class InlineRun:
     def _after(self, transfer_id: int, result: RunResult) -> None:
         if result is RunResult.DEFERRED:
             self.add([transfer_id], delay=self.context.settings.slot_wait)
+            with self._lock:
+                self._waiting_for_slot.add(transfer_id)
             return
+        self._wake_waiting()
         with self.context.db.session() as session:
             transfer = session.get(Transfer, transfer_id)
             state = TransferState(transfer.state) if transfer is not None else TransferState.CANCELLED

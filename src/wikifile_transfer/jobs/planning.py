@@ -25,6 +25,7 @@ from wikifile_transfer.transfer.batchsource import fetch_sources
 from wikifile_transfer.transfer.model import CheckReport, TransferPlan
 from wikifile_transfer.transfer.serialize import options_from_data, plan_to_data, report_to_data
 from wikifile_transfer.transfer.service import TransferOptions, TransferService
+from wikifile_transfer.wiki.lookups import WikiLookups
 from wikifile_transfer.wiki.site import Wiki
 
 log = logging.getLogger(__name__)
@@ -66,13 +67,14 @@ def plan_batch(
     ``heartbeat`` is called before each chunk (the batch's preparation lease)."""
     done = 0
     index = Sha1Index()
+    lookups: dict[tuple[str, str], WikiLookups] = {}  # one per wiki pair, for the whole batch
     while True:
         if heartbeat is not None:
             heartbeat()
         ids = batches.pending_plans(db, batch_id, limit=chunk)
         if not ids:
             break
-        plan_chunk(db, ids, service, index)
+        plan_chunk(db, ids, service, index, lookups)
         done += len(ids)
     batches.finish_planning(db, batch_id)
     return done
@@ -90,10 +92,16 @@ class _Pending:
 
 
 def plan_chunk(
-    db: Database, ids: list[int], service: TransferService, index: Sha1Index | None = None
+    db: Database,
+    ids: list[int],
+    service: TransferService,
+    index: Sha1Index | None = None,
+    lookups: dict[tuple[str, str], WikiLookups] | None = None,
 ) -> None:
-    """One chunk of the dry run: resolve, read the sources per wiki, plan, check per target wiki."""
+    """One chunk of the dry run: resolve, read the sources per wiki, plan, check per target wiki.
+    ``lookups``: category and template answers by wiki pair, shared with the batch's other chunks."""
     registry = service.registry
+    shared = lookups if lookups is not None else {}
     with db.session() as session:
         rows = session.scalars(select(Transfer).where(Transfer.id.in_(ids)).order_by(Transfer.position))
         pending = [
@@ -124,7 +132,12 @@ def plan_chunk(
                 fail_item(db, item.transfer_id, source)
                 continue
             try:
-                item.plan = service.plan_for(source, wiki, registry.get(item.target), item.opts)
+                target = registry.get(item.target)
+                pair = shared.get((wiki.api_url, target.api_url))
+                if pair is None:
+                    pair = WikiLookups(wiki, target, registry.wikidata_for(wiki, target))
+                    shared[(wiki.api_url, target.api_url)] = pair
+                item.plan = service.plan_for(source, wiki, target, item.opts, lookups=pair)
             except WftError as error:
                 fail_item(db, item.transfer_id, error)
     by_target: dict[str, list[_Pending]] = defaultdict(list)

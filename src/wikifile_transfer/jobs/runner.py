@@ -340,22 +340,8 @@ class Runner:
         else:
             listener.step("wft-step-read-source", source_input)
             plan = service.plan(source_input, target, opts)
-        listener.step("wft-step-check", plan.target_title)
-        report = service.check(plan, opts)
-        with self.db.session() as session:
-            transfer = self._held(session, transfer_id)
-            record_plan(transfer, plan, report)
-            if report.blocked:
-                repo.move(
-                    session,
-                    transfer,
-                    TransferState.BLOCKED,
-                    outcome=Outcome.BLOCKED.value,
-                    lease_owner=None,
-                    lease_until=None,
-                    current_step=None,
-                )
-                return RunResult.FINISHED
+        # The slots first: an item that finds none waits without a request, instead of checking the
+        # target again on every try (the check is made once, with the slots held, right before the bytes).
         slots = self._take_slots(plan)
         if slots is None:
             with self.db.session() as session:
@@ -373,8 +359,24 @@ class Runner:
             return RunResult.DEFERRED
         listener.slots = slots
         try:
+            listener.step("wft-step-check", plan.target_title)
+            report, state = service.check_with_state(plan, opts)
+            with self.db.session() as session:
+                transfer = self._held(session, transfer_id)
+                record_plan(transfer, plan, report)
+                if report.blocked:
+                    repo.move(
+                        session,
+                        transfer,
+                        TransferState.BLOCKED,
+                        outcome=Outcome.BLOCKED.value,
+                        lease_owner=None,
+                        lease_until=None,
+                        current_step=None,
+                    )
+                    return RunResult.FINISHED
             wrapped = self.listener_factory(listener) if self.listener_factory else listener
-            result = service.execute(plan, wrapped)
+            result = service.execute(plan, wrapped, state=state)
         finally:
             self._give_back_slots(slots)
         outcome = Outcome.ALREADY_DONE if result.status is Status.ALREADY_DONE else Outcome.DONE

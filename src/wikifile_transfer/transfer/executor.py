@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 from xml.sax.saxutils import escape
@@ -35,6 +35,20 @@ from wikifile_transfer.wiki.upload import UploadResult, upload
 from wikifile_transfer.wikitext.provenance import format_timestamp
 
 PAGE_TITLE = re.compile(rb"(<page>\s*<title>)[^<]*(</title>)")
+EXPORT_SHA1 = re.compile(rb"<sha1>([0-9a-z]{1,40})</sha1>\s*</revision>")
+"""The text sha1 (base 36) at the end of each exported revision; the last one is the latest revision."""
+
+
+def text_sha1_base36(text: str) -> str:
+    """MediaWiki's sha1 of a revision's text: base 36, zero-padded to 31 digits."""
+    number = int(hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest(), 16)
+    digits = ""
+    while number:
+        number, rest = divmod(number, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[rest] + digits
+    return digits.rjust(31, "0")
+
+
 TEMP_PREFIX = "wft-"
 
 
@@ -146,14 +160,21 @@ class Executor:
     sleep: Callable[[float], None] = time.sleep
     _last_upload_second: int | None = field(default=None, init=False, repr=False)
 
-    def run(self, plan: TransferPlan) -> TransferResult:
+    def run(self, plan: TransferPlan, *, state: TargetState | None = None) -> TransferResult:
+        """Run the plan; ``state`` is the target as read a moment ago by the checks (None: read it now)."""
         self.target_wiki.ensure_login()
         result = TransferResult(status=Status.DONE, target_title=plan.target_title)
-        state = fetch_target_state(self.target_wiki, plan.target_title)
-        if plan.import_history and not state.page_exists:
-            self._import_history(plan)
-            result.steps.append("import-history")
+        if state is None:
             state = fetch_target_state(self.target_wiki, plan.target_title)
+        if plan.import_history and not state.page_exists:
+            latest_sha1 = self._import_history(plan)
+            result.steps.append("import-history")
+            if latest_sha1 is not None and latest_sha1 == text_sha1_base36(plan.source.text):
+                # The page now holds the imported history, whose latest text is the one planned from:
+                # no need to ask the target (it has no file yet; the upload answers for that).
+                state = replace(state, page_exists=True, text=plan.source.text)
+            else:
+                state = fetch_target_state(self.target_wiki, plan.target_title)
         remove_orphaned_run_dirs(self.settings.temp_dir or Path(tempfile.gettempdir()))
         with tempfile.TemporaryDirectory(prefix=run_dir_prefix(), dir=self.settings.temp_dir) as workdir:
             for index, version in enumerate(plan.source.versions):
@@ -161,10 +182,10 @@ class Executor:
                 if index < present:
                     result.skipped.append(version)
                     continue
-                self._upload_version(plan, index, version, Path(workdir), state)
+                outcome = self._upload_version(plan, index, version, Path(workdir), state)
                 result.uploaded.append(version)
                 result.steps.append(f"upload-version-{index + 1}")
-                state = fetch_target_state(self.target_wiki, plan.target_title)
+                state = self._state_after_upload(plan, state, version, outcome)
         if self._page_text_step(plan, state):
             result.steps.append("page-text")
         title = state.title or plan.target_title
@@ -180,6 +201,23 @@ class Executor:
 
     # --- steps ------------------------------------------------------------------------------------
 
+    def _state_after_upload(
+        self, plan: TransferPlan, before: TargetState, version: FileVersion, outcome: UploadResult
+    ) -> TargetState:
+        """The target after a successful upload, from the wiki's answer: one more version, with the sha1
+        the wiki reports. An upload does not change the text of a page that existed, and creates a missing
+        one with the planned text. When the answer does not confirm the sha1, the target is asked."""
+        reported = str(outcome.imageinfo.get("sha1", "")).lower()
+        if reported != version.sha1.lower() or (before.sha1s and before.repository != "local"):
+            return fetch_target_state(self.target_wiki, plan.target_title)
+        return replace(
+            before,
+            page_exists=True,
+            repository="local",
+            sha1s=[*before.sha1s, reported],
+            text=before.text if before.page_exists else plan.page_text,
+        )
+
     @staticmethod
     def _present_versions(plan: TransferPlan, state: TargetState) -> int:
         """How many of the plan's versions (oldest first) the target already has, in order."""
@@ -192,16 +230,16 @@ class Executor:
 
     def _upload_version(
         self, plan: TransferPlan, index: int, version: FileVersion, workdir: Path, state: TargetState
-    ) -> None:
+    ) -> UploadResult:
         total = len(plan.source.versions)
         self.listener.step("wft-step-download", str(index + 1), str(total))
         space = self.settings.space
         with space.reserve(version.size) if space is not None else nullcontext():
-            self._download_and_upload(plan, index, version, workdir, state)
+            return self._download_and_upload(plan, index, version, workdir, state)
 
     def _download_and_upload(
         self, plan: TransferPlan, index: int, version: FileVersion, workdir: Path, state: TargetState
-    ) -> None:
+    ) -> UploadResult:
         total = len(plan.source.versions)
         limit = min(self.settings.max_download_bytes, self.target_wiki.siteinfo().max_upload_size or 1 << 62)
         downloaded = download(
@@ -242,6 +280,7 @@ class Executor:
         if outcome.result != "Success":
             warnings = ", ".join(sorted(outcome.warnings))
             raise UploadError(plan.target_title, warnings, key="wft-error-upload-warnings")
+        return outcome
 
     def _reupload(self, send: Callable[[], UploadResult]) -> UploadResult:
         """A new version of an existing file: never in the same second as the previous upload."""
@@ -272,8 +311,9 @@ class Executor:
             lang=lang,
         )
 
-    def _import_history(self, plan: TransferPlan) -> None:
-        """Special:Export of the source page with its full history, then action=import on the target."""
+    def _import_history(self, plan: TransferPlan) -> str | None:
+        """Special:Export of the source page with its full history, then action=import on the target.
+        Returns the base-36 sha1 of the exported latest revision's text (None when the export has none)."""
         self.listener.step("wft-step-import-history")
         site = self.source_wiki.siteinfo()
         index_url = site.server.rstrip("/") + site.scriptpath + "/index.php"
@@ -291,6 +331,8 @@ class Executor:
             {"action": "import", "interwikiprefix": prefix, "assignknownusers": "1"},
             files={"xml": ("export.xml", xml, "application/xml")},
         )
+        found = EXPORT_SHA1.findall(xml)
+        return found[-1].decode("ascii") if found else None
 
     def _page_text_step(self, plan: TransferPlan, state: TargetState) -> bool:
         """Put the planned text on the page when the page still has the imported source text.

@@ -53,10 +53,13 @@ def build_plan(
     import_history: bool = False,
     rules: RuleSet | None = None,
     wikidata: WikidataClient | None = None,
+    lookups: WikiLookups | None = None,
 ) -> TransferPlan:
     """The plan for ``source``: target title, the rewritten description page with provenance, and the
     report of the rewrite. ``wikidata`` (for two Wikimedia wikis, see ``WikiRegistry.wikidata_for``)
-    lets categories and templates without a langlink be localised through Wikidata sitelinks."""
+    lets categories and templates without a langlink be localised through Wikidata sitelinks.
+    ``lookups``: answers shared with other plans of the same wiki pair (a batch: the files of a
+    category share most categories and templates, looked up once); None: this plan's own."""
     source_site = source_wiki.siteinfo()
     target_site = target_wiki.siteinfo()
     lang = target_site.lang
@@ -73,7 +76,7 @@ def build_plan(
         rules,
         Sites(source_site, target_site),
         facts=facts,
-        lookups=WikiLookups(source_wiki, target_wiki, wikidata),
+        lookups=lookups if lookups is not None else WikiLookups(source_wiki, target_wiki, wikidata),
         source_lang=source.lang,
     )
     converted = describe(source.text, context)

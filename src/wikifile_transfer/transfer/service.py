@@ -26,6 +26,8 @@ from wikifile_transfer.transfer.model import (
 )
 from wikifile_transfer.transfer.planner import build_plan, current_user, gather_context
 from wikifile_transfer.transfer.source import fetch_source
+from wikifile_transfer.transfer.target import TargetState
+from wikifile_transfer.wiki.lookups import WikiLookups
 from wikifile_transfer.wiki.registry import WikiRegistry
 from wikifile_transfer.wiki.site import Wiki
 from wikifile_transfer.wikitext.rules.rulepage import RulePageCache
@@ -102,14 +104,14 @@ class TransferService:
         target_wiki = self.registry.get(plan.target_wiki)
         outcome.target_url = target_wiki.page_url(plan.target_title)
         listener.step("wft-step-check", plan.target_title)
-        outcome.report = self.check(plan, opts)
+        outcome.report, state = self.check_with_state(plan, opts)
         if outcome.report.blocked:
             outcome.status = Status.BLOCKED
             return
         if opts.dry_run:
             outcome.status = Status.PLANNED
             return
-        outcome.result = self.execute(plan, listener)
+        outcome.result = self.execute(plan, listener, state=state)
         outcome.status = outcome.result.status
         outcome.target_url = outcome.result.target_url
 
@@ -123,9 +125,16 @@ class TransferService:
         return self.plan_for(source, source_wiki, target_wiki, opts)
 
     def plan_for(
-        self, source: SourceFile, source_wiki: Wiki, target_wiki: Wiki, opts: TransferOptions
+        self,
+        source: SourceFile,
+        source_wiki: Wiki,
+        target_wiki: Wiki,
+        opts: TransferOptions,
+        *,
+        lookups: WikiLookups | None = None,
     ) -> TransferPlan:
-        """The plan of an already-read source (the batch reader reads many sources in few requests)."""
+        """The plan of an already-read source (the batch reader reads many sources in few requests);
+        ``lookups`` shared by the plans of one batch and wiki pair (see ``build_plan``)."""
         user = current_user(target_wiki)
         import_history = user is not None and "importupload" in user.rights
         page = load_rules_page(self.registry, opts.rules_page, self.rule_pages) if opts.rules_page else None
@@ -138,14 +147,21 @@ class TransferService:
             import_history=import_history,
             rules=rules,
             wikidata=self.registry.wikidata_for(source_wiki, target_wiki),
+            lookups=lookups,
         )
 
     def check(self, plan: TransferPlan, opts: TransferOptions) -> CheckReport:
         """Every check against the target as it is now; when nothing blocks, the follow-up edits are planned
         (an article missing or changed since its preview raises here, before any byte moves)."""
+        return self.check_with_state(plan, opts)[0]
+
+    def check_with_state(self, plan: TransferPlan, opts: TransferOptions) -> tuple[CheckReport, TargetState]:
+        """:meth:`check`, and the target's state it read: :meth:`execute` right after it starts from that
+        state instead of asking the target the same question again."""
         target_wiki = self.registry.get(plan.target_wiki)
         user = current_user(target_wiki)
-        return self.check_with(gather_context(plan, target_wiki, self.registry, user=user), opts)
+        context = gather_context(plan, target_wiki, self.registry, user=user)
+        return self.check_with(context, opts), context.target
 
     def check_with(self, context: CheckContext, opts: TransferOptions) -> CheckReport:
         """:meth:`check` with the lookups already made (the batch dry run gathers many at once)."""
@@ -161,9 +177,12 @@ class TransferService:
             plan, source_wiki, target_wiki, self.registry, mark_source=opts.mark_source, use_in=opts.use_in
         )
 
-    def execute(self, plan: TransferPlan, listener: Listener | None = None) -> TransferResult:
-        """The idempotent steps on the target (versions, page text, follow-ups)."""
+    def execute(
+        self, plan: TransferPlan, listener: Listener | None = None, *, state: TargetState | None = None
+    ) -> TransferResult:
+        """The idempotent steps on the target (versions, page text, follow-ups). ``state``: the target as
+        a check read it a moment ago (None: read it first)."""
         source_wiki = self.registry.get(plan.source.wiki_name)
         target_wiki = self.registry.get(plan.target_wiki)
         executor = Executor(source_wiki, target_wiki, self.settings, listener or NullListener())
-        return executor.run(plan)
+        return executor.run(plan, state=state)

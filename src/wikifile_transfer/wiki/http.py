@@ -9,6 +9,7 @@ that every hop is checked by the guard, and every socket is checked again after 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -43,10 +44,21 @@ class RequestStats:
 
     total: int = 0
     by_host: Counter[str] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def record(self, url: str) -> None:
-        self.total += 1
-        self.by_host[urlsplit(url).netloc.lower()] += 1
+        host = urlsplit(url).netloc.lower()
+        with self._lock:
+            self.total += 1
+            self.by_host[host] += 1
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self.by_host)
+
+
+PROCESS_STATS = RequestStats()
+"""Every request of every HttpClient of this process (the benchmark reads it at the end of a run)."""
 
 
 def _guarded_pools(guard: HostGuard) -> dict[str, type[HTTPConnectionPool]]:
@@ -186,6 +198,7 @@ class HttpClient:
     ) -> requests.Response:
         host = urlsplit(url).netloc
         self.stats.record(url)
+        PROCESS_STATS.record(url)
         try:
             return self.session.request(
                 method,
