@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,7 @@ from wikifile_transfer.errors import (
 from wikifile_transfer.wiki.api import ApiClient, UserInfo, encode_params, extract_error, parse_retry_after
 from wikifile_transfer.wiki.guard import HostGuard
 from wikifile_transfer.wiki.http import HttpClient, user_agent
+from wikifile_transfer.wiki.upload import assembly_read_timeout
 
 PUBLIC = "208.80.154.224"
 API = "https://test.wikipedia.org/w/api.php"
@@ -250,6 +252,37 @@ def test_read_timeout_is_unreachable(httpserver: HTTPServer, local_guard: HostGu
     with pytest.raises(WikiUnreachableError) as err:
         HttpClient(local_guard, timeout=(2, 0.1)).request("GET", httpserver.url_for("/slow"))
     assert "timeout" in (err.value.detail or "")
+
+
+def test_slow_reads_wait_longer_in_their_thread_only(httpserver: HTTPServer, local_guard: HostGuard) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(0.5)
+        return Response("assembled")
+
+    httpserver.expect_request("/slow").respond_with_handler(slow)
+    client = HttpClient(local_guard, timeout=(2, 0.1))
+    with client.slow_reads(5):
+        assert client.request("GET", httpserver.url_for("/slow")).text == "assembled"
+        # another thread using the same client keeps the usual read timeout meanwhile
+        failures: list[BaseException] = []
+
+        def other() -> None:
+            try:
+                client.request("GET", httpserver.url_for("/slow"))
+            except WikiUnreachableError as error:
+                failures.append(error)
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+        assert len(failures) == 1
+    with pytest.raises(WikiUnreachableError):  # and the window is closed afterwards
+        client.request("GET", httpserver.url_for("/slow"))
+
+
+def test_assembly_read_timeout_grows_with_the_file() -> None:
+    assert assembly_read_timeout(0) == 60
+    assert assembly_read_timeout(2**30) == 60 + 256  # 1 GiB
 
 
 def test_non_2xx_is_returned_to_the_caller(httpserver: HTTPServer, local_guard: HostGuard) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -132,6 +133,7 @@ class HttpClient:
     ) -> None:
         self.guard = guard or HostGuard()
         self.timeout = timeout
+        self._local = threading.local()  # slow_reads() of this thread (one client serves many threads)
         self.stats = RequestStats()
         self.session = session or requests.Session()
         # Never route wiki traffic through a proxy from the environment (loopback testbeds, secrets).
@@ -141,6 +143,21 @@ class HttpClient:
         adapter = GuardedAdapter(self.guard)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+
+    @contextmanager
+    def slow_reads(self, read_seconds: float) -> Iterator[None]:
+        """Requests of this thread wait up to ``read_seconds`` for an answer (never less than usual).
+
+        For the few requests whose work on the wiki grows with the file: the last chunk of a chunked
+        upload and the commit, where MediaWiki assembles and verifies the whole file before it answers
+        (a 1 GiB file took over a minute on a busy testbed, past the usual read timeout; the upload then
+        looked failed although it went on)."""
+        previous = getattr(self._local, "read", None)
+        self._local.read = max(read_seconds, self.timeout[1], previous or 0.0)
+        try:
+            yield
+        finally:
+            self._local.read = previous
 
     def request(
         self,
@@ -184,6 +201,10 @@ class HttpClient:
             log.debug("redirect %s -> %s", response.status_code, url)
         raise HttpStatusError(response.status_code, url, detail=f"more than {MAX_REDIRECTS} redirects")
 
+    def _timeout(self) -> tuple[float, float]:
+        read = getattr(self._local, "read", None)
+        return (self.timeout[0], read) if read is not None else self.timeout
+
     def _send(
         self,
         method: str,
@@ -209,7 +230,7 @@ class HttpClient:
                 stream=stream,
                 headers=dict(headers),
                 auth=auth,
-                timeout=self.timeout,
+                timeout=self._timeout(),
                 allow_redirects=False,
             )
         except requests.Timeout as err:

@@ -62,6 +62,15 @@ class UploadResult:
     imageinfo: dict[str, Any] = field(default_factory=dict)
 
 
+ASSEMBLY_SECONDS_PER_MIB = 0.25
+"""Read time allowed per MiB of the file, on top of the usual, for the requests where the wiki assembles
+or verifies the whole file (4 MiB/s: 1 GiB gets 60 s + 256 s)."""
+
+
+def assembly_read_timeout(size: int) -> float:
+    return 60.0 + ASSEMBLY_SECONDS_PER_MIB * size / 2**20
+
+
 def upload(
     api: ApiClient,
     path: Path,
@@ -141,7 +150,8 @@ class _Upload:
             "comment": self.comment,
             "ignorewarnings": ignore,
         }
-        return _upload_answer(self.api.post_with_token(params))
+        with self.api.http.slow_reads(assembly_read_timeout(self.size)):
+            return _upload_answer(self.api.post_with_token(params))
 
     def finish(self, answer: dict[str, Any]) -> UploadResult:
         """The wiki's answer as an UploadResult, committing once more when every warning is accepted."""
@@ -284,12 +294,15 @@ class _Upload:
         if state.offset > 0 and state.filekey:
             params["filekey"] = state.filekey
         files = {"chunk": (self.filename, data, "application/octet-stream")}
-        answer = _upload_answer(self.api.post_with_token(params, files))
-        if answer.get("result") == "Warning":
-            # Warnings on a chunk are premature (the file is not assembled yet) and the final commit
-            # checks them all again without ignorewarnings, so sending this chunk with ignorewarnings
-            # forces nothing.
-            answer = _upload_answer(self.api.post_with_token({**params, "ignorewarnings": True}, files))
+        # The last chunk makes the wiki assemble the whole file before it answers.
+        last = state.offset + len(data) >= self.size
+        with self.api.http.slow_reads(assembly_read_timeout(self.size) if last else 0.0):
+            answer = _upload_answer(self.api.post_with_token(params, files))
+            if answer.get("result") == "Warning":
+                # Warnings on a chunk are premature (the file is not assembled yet) and the final
+                # commit checks them all again without ignorewarnings, so sending this chunk with
+                # ignorewarnings forces nothing.
+                answer = _upload_answer(self.api.post_with_token({**params, "ignorewarnings": True}, files))
         if not answer.get("filekey"):
             raise UploadError(self.filename, f"chunk at offset {state.offset} got no filekey")
         return answer
