@@ -11,7 +11,8 @@ export function LanguageMenu() {
   const { lang, languages, setLang, msg } = useI18n();
   const [anchor, setAnchor] = useState<HTMLElement | null>(null);
   const menuId = useId();
-  const current = autonym(lang);
+  // the visible text (the code) is part of the accessible name (WCAG 2.5.3, axe label-content-name-mismatch)
+  const current = `${autonym(lang)}, ${lang}`; // not "(en)": axe ignores words in brackets
   return (
     <>
       <Button
