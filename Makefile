@@ -13,7 +13,7 @@ FRONTEND := frontend
 FRONTEND_INPUTS := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/dev/null) \
 	$(wildcard $(FRONTEND)/index.html $(FRONTEND)/vite.config.ts $(FRONTEND)/tsconfig.json i18n/*.json)
 
-.PHONY: install run cli test lint format demo testbed-up testbed-down clean frontend frontend-test bench
+.PHONY: install run cli test lint format demo testbed-up testbed-down clean frontend frontend-test bench e2e
 
 install: $(VENV)/.installed
 
@@ -40,6 +40,12 @@ frontend-test:
 	cd $(FRONTEND) && $(NPM) run lint
 	cd $(FRONTEND) && $(NPM) test
 
+## browser end-to-end tests (frontend/e2e/, Playwright + Debian's /usr/bin/chromium from testbed/install.sh) against
+## the built app, the testbed wikis (WFT_TESTBED=… to use running ones, else fresh ones) and the OAuth double;
+## screenshots of every screen in frontend/test-results/screens/
+e2e: install frontend
+	cd $(FRONTEND) && $(NPM) run e2e
+
 ## run it: the web app + one background worker on http://$(HOST):$(PORT) (SQLite, nothing else to install)
 run: install frontend
 	$(VENV)/bin/wikifile-transfer serve --host $(HOST) --port $(PORT)
@@ -53,10 +59,11 @@ requirements.txt: requirements.lock pyproject.toml deploy/requirements.py
 	$(PY) deploy/requirements.py $@
 
 ## lint, type-check, the web app's checks and tests, then every test (unit + against real MediaWiki wikis)
-## with line+branch coverage
+## with line+branch coverage, then the browser end-to-end tests
 test: install lint frontend-test
 	bash testbed/install.sh
 	$(PY) -m pytest --cov=wikifile_transfer --cov-branch --cov-report=term-missing:skip-covered --cov-report=xml
+	$(MAKE) e2e
 
 lint: install
 	$(VENV)/bin/ruff check src tests testbed deploy bench hatch_build.py
@@ -92,4 +99,4 @@ testbed-down:
 
 clean: testbed-down
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage coverage.xml
-	rm -rf $(FRONTEND)/node_modules $(FRONTEND)/dist
+	rm -rf $(FRONTEND)/node_modules $(FRONTEND)/dist $(FRONTEND)/test-results

@@ -5,6 +5,7 @@
 import { fileURLToPath } from "node:url";
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
+import { configDefaults } from "vitest/config";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 /** Where `npm run dev` sends /api: the Flask app of `make run` unless WFT_DEV_API says otherwise. */
@@ -44,6 +45,8 @@ export default defineConfig({
   test: {
     environment: "jsdom",
     setupFiles: ["./src/test/setup.ts"],
+    // e2e/*.spec.ts are Playwright's (npm run e2e), not Vitest's
+    exclude: [...configDefaults.exclude, "e2e/**"],
     css: false,
     restoreMocks: true,
     testTimeout: 30_000,

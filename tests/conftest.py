@@ -19,10 +19,8 @@ import contextlib
 import fcntl
 import json
 import os
-import shutil
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,12 +29,12 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-TESTBED_SCRIPTS = REPO / "testbed"
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from testbed import lifecycle  # noqa: E402
 from testbed.faultproxy import FaultProxy  # noqa: E402
-from testbed.tbclient import TBClient, load_testbed, login, new_session  # noqa: E402
+from testbed.tbclient import TBClient, load_testbed, login  # noqa: E402
 
 WIKIS = ("src", "other", "commons")
 
@@ -75,69 +73,33 @@ class Testbed(dict[str, Any]):
         return login(self, wiki, user)
 
 
-def _answers(tb: dict[str, Any]) -> bool:
-    session = new_session()
-    try:
-        for wiki in tb["wikis"].values():
-            resp = session.get(
-                wiki["api"], params={"action": "query", "meta": "siteinfo", "format": "json"}, timeout=10
-            )
-            if resp.status_code != 200 or "query" not in resp.json():
-                return False
-    except (OSError, ValueError):
-        return False
-    return True
-
-
-def _run(cmd: list[str], timeout: float) -> None:
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-
-
-def _packages_ready() -> bool:
-    return Path("/usr/share/mediawiki/maintenance/install.php").is_file() and shutil.which("php") is not None
-
-
 @pytest.fixture(scope="session")
 def testbed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Testbed]:
     existing = os.environ.get("WFT_TESTBED")
     if existing:
         tb = Testbed(load_testbed(existing))
         tb.timings = {}
-        if not _answers(tb):
+        if not lifecycle.answers(tb):
             pytest.fail(f"WFT_TESTBED={existing}: the wikis do not answer")
         yield tb
         return
 
-    if not _packages_ready():
+    if not lifecycle.packages_ready():
         try:
-            _run(["bash", str(TESTBED_SCRIPTS / "install.sh")], timeout=900)
+            lifecycle.install_packages()
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             if os.environ.get("CI"):
                 raise
             pytest.skip(f"MediaWiki testbed not available (testbed/install.sh failed): {exc}")
 
     base = tmp_path_factory.mktemp("mwtestbed")
-    timings: dict[str, float] = {}
     try:
-        t0 = time.monotonic()
-        _run(["bash", str(TESTBED_SCRIPTS / "up.sh"), str(base)], timeout=120)
-        timings["up"] = time.monotonic() - t0
-        t0 = time.monotonic()
-        _run([sys.executable, str(TESTBED_SCRIPTS / "seed.py"), str(base)], timeout=180)
-        timings["seed"] = time.monotonic() - t0
+        timings = lifecycle.start(base)
         tb = Testbed(load_testbed(base))
         tb.timings = timings
         yield tb
     finally:
-        subprocess.run(
-            ["bash", str(TESTBED_SCRIPTS / "down.sh"), str(base), "--purge"],
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
+        lifecycle.stop(base)
 
 
 class RuntimeSwitch:

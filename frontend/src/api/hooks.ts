@@ -27,8 +27,9 @@ export function useBotPasswordSignIn() {
   const queries = useQueryClient();
   return useMutation<SignedIn, ApiError, BotPasswordIn>({
     mutationFn: (body) => api.post<SignedIn>("/auth/botpassword", body),
-    // A new session: everything cached belonged to the previous one.
-    onSuccess: () => queries.resetQueries(),
+    // A new session: everything cached belonged to the previous one. A wiki added to the signed-in user
+    // keeps the session: refetch in place (a reset would unmount the form and its "added" confirmation).
+    onSuccess: (result) => (result.linked ? queries.invalidateQueries() : queries.resetQueries()),
   });
 }
 

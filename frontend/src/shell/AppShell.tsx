@@ -10,6 +10,7 @@ import Container from "@mui/material/Container";
 import Drawer from "@mui/material/Drawer";
 import IconButton from "@mui/material/IconButton";
 import List from "@mui/material/List";
+import ListItem from "@mui/material/ListItem";
 import ListItemButton from "@mui/material/ListItemButton";
 import ListItemIcon from "@mui/material/ListItemIcon";
 import ListItemText from "@mui/material/ListItemText";
@@ -97,19 +98,21 @@ export function AppShell({ children }: { children: ReactNode }) {
             {NAV.map(({ path, nav }) => {
               const Icon = nav!.icon;
               return (
-                <ListItemButton
-                  key={path}
-                  component={RouterLink}
-                  to={path}
-                  selected={isCurrent(path)}
-                  aria-current={isCurrent(path) ? "page" : undefined}
-                  onClick={() => setDrawerOpen(false)}
-                >
-                  <ListItemIcon>
-                    <Icon />
-                  </ListItemIcon>
-                  <ListItemText primary={msg(nav!.labelKey)} />
-                </ListItemButton>
+                // each link in an <li>: a <ul> holds list items only (axe "list")
+                <ListItem key={path} disablePadding>
+                  <ListItemButton
+                    component={RouterLink}
+                    to={path}
+                    selected={isCurrent(path)}
+                    aria-current={isCurrent(path) ? "page" : undefined}
+                    onClick={() => setDrawerOpen(false)}
+                  >
+                    <ListItemIcon>
+                      <Icon />
+                    </ListItemIcon>
+                    <ListItemText primary={msg(nav!.labelKey)} />
+                  </ListItemButton>
+                </ListItem>
               );
             })}
           </List>
