@@ -3,18 +3,12 @@
  * non-free file that is blocked; both in the history; a wiki that breaks (HTML 502 pages from the fault
  * proxy in front of the wiki `flaky`), the failure explained, the wiki healed, the transfer retried.
  *
- * They need the Transfer, Batch and History screens: each test is `fixme` while its screen's messages are
- * missing from i18n/en.json (branches fe-transfer, fe-batch, fe-history), and runs once they are merged.
  * The files are new uploads of this run (testbed/e2e_stack.py POST /files), so a testbed that earlier runs
  * transferred into gives the same results.
  */
 import type { Page } from "@playwright/test";
 import { addBotPassword, expect, signInWithBotPassword, test } from "./fixtures";
-import { fault, hasMessage, newFiles, pageText, pattern, t } from "./stack";
-
-const TRANSFER_SCREEN = hasMessage("wft-ui-transfer-source"); // branch fe-transfer
-const BATCH_SCREEN = hasMessage("wft-ui-batch-urls"); // branch fe-batch
-const HISTORY_SCREEN = hasMessage("wft-ui-history-list-heading"); // branch fe-history
+import { fault, newFiles, pageText, pattern, t } from "./stack";
 
 /** Chooses `wiki` in a wiki search field (the configured testbed wiki, shown with its address). */
 async function pickWiki(page: Page, label: string, wiki: string, url: string): Promise<void> {
@@ -30,7 +24,6 @@ async function pickWiki(page: Page, label: string, wiki: string, url: string): P
 test.describe.configure({ timeout: 240_000 });
 
 test("transfer one file with preview and an edit of the description", async ({ page, state, capture }) => {
-  test.fixme(!TRANSFER_SCREEN, "the Transfer screen comes with branch fe-transfer");
   const [title] = await newFiles(1);
   await signInWithBotPassword(page);
   await addBotPassword(page, "commons");
@@ -75,7 +68,6 @@ test("transfer one file with preview and an edit of the description", async ({ p
 });
 
 test("a batch of 10 files with one non-free file: it is blocked, the others transferred", async ({ page, state, capture }) => {
-  test.fixme(!BATCH_SCREEN, "the Batch screen comes with branch fe-batch");
   const free = await newFiles(9);
   const [nonFree] = await newFiles(1, "non_free");
   await signInWithBotPassword(page);
@@ -106,7 +98,6 @@ test("a batch of 10 files with one non-free file: it is blocked, the others tran
   for (const title of free) expect(await pageText("commons", title), title).not.toBeNull();
   expect(await pageText("commons", nonFree!)).toBeNull();
 
-  test.skip(!HISTORY_SCREEN, "the History screen comes with branch fe-history");
   await page.goto("/history");
   await expect(page.getByRole("heading", { name: t("wft-ui-history-list-heading") })).toBeVisible();
   await expect(page.getByText(nonFree!.replace(/^File:/, "")).first()).toBeVisible({ timeout: 30_000 });
@@ -115,7 +106,6 @@ test("a batch of 10 files with one non-free file: it is blocked, the others tran
 });
 
 test("a wiki that breaks: the failure explained, then fixed and retried", async ({ page, state, capture }) => {
-  test.fixme(!TRANSFER_SCREEN, "the Transfer screen comes with branch fe-transfer");
   const [title] = await newFiles(1);
   await fault("pass");
   await signInWithBotPassword(page);

@@ -53,7 +53,7 @@ test("skip link, navigation and language menu by keyboard", async ({ page, captu
   await page.keyboard.press("Enter");
   await expect(menu).toBeVisible();
   const german = menu.getByRole("menuitem", { name: "Deutsch", exact: true });
-  for (let i = 0; i < 10 && !(await german.evaluate((el) => el === document.activeElement)); i++) {
+  for (let i = 0; i < 60 && !(await german.evaluate((el) => el === document.activeElement)); i++) {
     await page.keyboard.press("ArrowDown");
   }
   await expect(german).toBeFocused();

@@ -31,7 +31,14 @@ from wikifile_transfer.errors import (
     SsrfError,
     WikiUnreachableError,
 )
-from wikifile_transfer.wiki.api import ApiClient, UserInfo, encode_params, extract_error, parse_retry_after
+from wikifile_transfer.wiki.api import (
+    ApiClient,
+    UserInfo,
+    encode_params,
+    extract_error,
+    parse_retry_after,
+    retries_at_most,
+)
 from wikifile_transfer.wiki.guard import HostGuard
 from wikifile_transfer.wiki.http import HttpClient, user_agent
 from wikifile_transfer.wiki.upload import assembly_read_timeout
@@ -845,3 +852,16 @@ def test_query_pages_merges_nested_dicts_and_survives_rename_cycles(rsps: respon
     api, _ = make_api()
     pages = list(api.query_pages(["B", "A"], {}))
     assert pages == [{"pageid": 1, "title": "A", "stats": {"a": 1, "b": 2, "deep": {"x": [1, 2]}}}]
+
+
+def test_a_retry_cap_shortens_the_budget_where_someone_waits(rsps: responses.RequestsMock) -> None:
+    rsps.add(responses.GET, API, status=502, body="<html>Bad gateway</html>")
+    api, waits = make_api(max_retries=5)
+    with retries_at_most(1), pytest.raises(HttpStatusError):
+        api.get({"action": "query", "meta": "siteinfo"})
+    assert len(waits) == 1 and len(rsps.calls) == 2
+    rsps.calls.reset()
+    waits.clear()
+    with pytest.raises(HttpStatusError):  # outside the cap: the client's own budget
+        api.get({"action": "query", "meta": "siteinfo"})
+    assert len(waits) == 5 and len(rsps.calls) == 6

@@ -7,6 +7,7 @@ from dataclasses import replace
 from flask import Flask
 
 from wikifile_transfer.web.app import create_app
+from wikifile_transfer.wiki.api import RETRY_CAP
 
 
 def test_me_without_a_session_gives_a_csrf_token_and_the_sign_in_options(app: Flask) -> None:
@@ -101,3 +102,11 @@ def test_the_openapi_document_describes_the_api(app: Flask) -> None:
     assert spec["openapi"].startswith("3.")
     assert "/api/v1/me" in spec["paths"]
     assert app.test_client().get("/api/v1/docs/swagger/").status_code == 200
+
+
+def test_wiki_calls_made_while_someone_waits_retry_once(app: Flask) -> None:
+    """The API answers a person: a broken wiki is explained after one retry (wiki.api.RETRY_CAP), and the
+    cap is lifted afterwards so background work in the same thread keeps its budget."""
+    app.add_url_rule("/api/v1/_cap", "cap", lambda: {"cap": RETRY_CAP.get()})
+    assert app.test_client().get("/api/v1/_cap").get_json() == {"cap": 1}
+    assert RETRY_CAP.get() is None

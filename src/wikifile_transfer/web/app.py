@@ -26,6 +26,10 @@ from wikifile_transfer.web.metrics import Metrics
 from wikifile_transfer.web.openapi import api
 from wikifile_transfer.web.services import Services
 from wikifile_transfer.web.settings import WebSettings
+from wikifile_transfer.wiki.api import RETRY_CAP
+
+INTERACTIVE_RETRIES = 1
+"""Retries of a wiki call made while a person waits for the answer (see wiki.api.RETRY_CAP)."""
 
 MAX_BODY = 4 * 1024 * 1024
 """Bytes of a request body: a list of a few thousand URLs fits; a runaway upload of junk does not."""
@@ -111,6 +115,14 @@ def create_app(settings: WebSettings, services: Services) -> Flask:
         if request.path.startswith("/api/"):
             check_csrf()
             check_body()
+            # someone is waiting for this answer: a failing wiki is reported after one retry, not after
+            # a minute of back-off (the workers keep the configured budget for background work)
+            RETRY_CAP.set(INTERACTIVE_RETRIES)
+
+    @app.teardown_request
+    def finish(_error: BaseException | None) -> None:
+        # the server's thread serves other requests next, or work that is not interactive
+        RETRY_CAP.set(None)
 
     @app.after_request
     def headers(response: Response) -> Response:

@@ -14,8 +14,16 @@ LANG_CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8}){0,3}$")
 """A MediaWiki-style language code: ``en``, ``pt-br``, ``zh-min-nan``, ``be-tarask``, ``roa-tara``."""
 
 
-CHINESE_SCRIPT = {"tw": "zh-hant", "hk": "zh-hant", "mo": "zh-hant", "hant": "zh-hant", "cn": "zh-hans",
-                  "sg": "zh-hans", "my": "zh-hans", "hans": "zh-hans"}
+CHINESE_SCRIPT = {
+    "tw": "zh-hant",
+    "hk": "zh-hant",
+    "mo": "zh-hant",
+    "hant": "zh-hant",
+    "cn": "zh-hans",
+    "sg": "zh-hans",
+    "my": "zh-hans",
+    "hans": "zh-hans",
+}
 """Browsers say ``zh-TW`` or ``zh-Hant-HK``; the message files are per script (``zh-hant``, ``zh-hans``), as
 on MediaWiki. Plain ``zh`` reads Simplified, as MediaWiki's ``zh`` falls back to ``zh-hans``."""
 

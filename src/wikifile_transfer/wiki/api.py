@@ -12,6 +12,8 @@ import email.utils
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -142,6 +144,21 @@ def extract_error(body: Mapping[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+RETRY_CAP: ContextVar[int | None] = ContextVar("wft_retry_cap", default=None)
+"""At most this many retries for calls made in this context, whatever the client's own budget: the web
+app sets it while it answers a request, so a person waiting for a preview of a broken wiki gets the
+explanation after one retry instead of a minute of back-off (background work keeps its full budget)."""
+
+
+@contextmanager
+def retries_at_most(count: int) -> Iterator[None]:
+    token = RETRY_CAP.set(count)
+    try:
+        yield
+    finally:
+        RETRY_CAP.reset(token)
+
+
 class ApiClient:
     """Action API of one wiki for one account; every method returns decoded JSON or raises a WftError."""
 
@@ -195,7 +212,7 @@ class ApiClient:
             encoded["token"] = encoded.pop("token")
         return encoded
 
-    def _wait(self, attempt: int, hint: float | None, reason: str) -> None:
+    def _wait(self, attempt: int, budget: int, hint: float | None, reason: str) -> None:
         seconds = hint if hint is not None else self.backoff * (2**attempt)
         seconds = min(max(seconds, 0.0), MAX_WAIT)
         log.info(
@@ -204,7 +221,7 @@ class ApiClient:
             reason,
             seconds,
             attempt + 1,
-            self.max_retries,
+            budget,
         )
         self.sleep(seconds)
 
@@ -220,6 +237,8 @@ class ApiClient:
         SignInExpiredError, which no retry can fix.
         """
         encoded = self._full_params(params)
+        cap = RETRY_CAP.get()
+        budget = self.max_retries if cap is None else min(cap, self.max_retries)
         attempt = 0
         refreshed = False
         headers, token = self._auth_headers()
@@ -232,19 +251,19 @@ class ApiClient:
                         "POST", self.api_url, data=encoded, files=files, headers=headers
                     )
             except WikiUnreachableError:
-                if method != "GET" or attempt >= self.max_retries:
+                if method != "GET" or attempt >= budget:
                     raise
-                self._wait(attempt, None, "unreachable")
+                self._wait(attempt, budget, None, "unreachable")
                 attempt += 1
                 continue
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             status = response.status_code
             if status == 429 or status >= 500:
-                if attempt >= self.max_retries:
+                if attempt >= budget:
                     if status == 429:
                         raise RateLimitedError("ratelimited", f"HTTP 429 from {self.host}")
                     raise HttpStatusError(status, self.api_url)
-                self._wait(attempt, retry_after, f"HTTP {status}")
+                self._wait(attempt, budget, retry_after, f"HTTP {status}")
                 attempt += 1
                 continue
             if status == 401 and token is not None:
@@ -264,16 +283,16 @@ class ApiClient:
                 refreshed = True
                 continue
             if code == "maxlag":
-                if attempt >= self.max_retries:
+                if attempt >= budget:
                     raise MaxlagError(code, str(error.get("text", "")), data=error)
-                self._wait(attempt, _maxlag_wait(retry_after, error.get("lag")), "maxlag")
+                self._wait(attempt, budget, _maxlag_wait(retry_after, error.get("lag")), "maxlag")
                 attempt += 1
                 continue
             if code == "ratelimited":
-                if attempt >= self.max_retries:
+                if attempt >= budget:
                     raise RateLimitedError(code, str(error.get("text", "")), data=error)
                 backoff = self.backoff * (2**attempt)
-                self._wait(attempt, max(backoff, retry_after or 0.0), "ratelimited")
+                self._wait(attempt, budget, max(backoff, retry_after or 0.0), "ratelimited")
                 attempt += 1
                 continue
             raise self._map_error(code, error)
