@@ -617,7 +617,41 @@ def markdown(r: dict[str, Any]) -> str:
         f"Run {r['date']}{' (--quick)' if r.get('quick') else ''} on {m['cpu']}, {m['cpus']} CPUs, "
         f"{m['memory_gb']} GB, Python {m['python']}, PHP {m['php']}; {m['wikis']}.\n\n"
     )
+    if r.get("part_dates"):
+        head += (
+            "Parts measured in separate runs (`--update`): "
+            + ", ".join(f"{part} {date}" for part, date in r["part_dates"].items())
+            + ".\n\n"
+        )
     return head + "\n".join(rows) + "\n"
+
+
+PART_KEYS = {
+    "batch": "batch",
+    "api": "api_requests_per_file",
+    "memory": "memory",
+    "history": "history",
+    "big_batch": "big_batch",
+    "convert": "convert",
+}
+
+
+def updated(previous: dict[str, Any], now: dict[str, Any], parts: list[str]) -> dict[str, Any]:
+    """``previous`` with the ``parts`` measured ``now``: every part is still a tool/baseline pair measured
+    side by side in one run, and ``part_dates`` says which run each comes from."""
+    merged = dict(previous)
+    dates = dict(
+        previous.get("part_dates")
+        or {part: previous.get("date") for part, key in PART_KEYS.items() if key in previous}
+    )
+    for part in parts:
+        key = PART_KEYS[part]
+        if key in now:
+            merged[key] = now[key]
+            dates[part] = now["date"]
+    merged["part_dates"] = dates
+    merged["machine"], merged["date"] = now["machine"], now["date"]
+    return merged
 
 
 def render(path: Path) -> None:
@@ -634,6 +668,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, for a check of the harness")
     parser.add_argument("--keep", action="store_true", help="leave the testbed up")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="replace only the parts measured now in an existing result (each part keeps its date)",
+    )
     args = parser.parse_args(argv)
     only = [p.strip() for p in args.only.split(",") if p.strip()]
     unknown = set(only) - set(ALL)
@@ -666,6 +705,8 @@ def main(argv: list[str] | None = None) -> int:
         log(f"convert: {result['convert']['pages_per_s']} pages/s")
     result["machine"] = machine()
     result["date"] = datetime.now(UTC).isoformat(timespec="seconds")
+    if args.update and args.out.exists():
+        result = updated(json.loads(args.out.read_text(encoding="utf-8")), result, only)
     result["goals_met"] = verdicts(result)
     result["command"] = "make bench" + (
         f" BENCH_ARGS='{' '.join(argv or sys.argv[1:])}'" if (argv or sys.argv[1:]) else ""
