@@ -67,8 +67,9 @@ def gate(
     """Blocks: Bad template, Bad category, non-free where the target takes none, no Good template.
     Warnings: FtCG PotentialProblems."""
     rules = ctx.rules
+    bad_templates = {name_key(b) for b in rules.bad_templates}
     for name in original.templates:
-        if name_key(name) in {name_key(b) for b in rules.bad_templates}:
+        if name_key(name) in bad_templates:
             report.blocks.append(Note("wft-block-bad-template", (name,)))
     bad_categories = {name_key(b) for b in rules.bad_categories}
     for category in original.categories:
