@@ -60,11 +60,9 @@ test("transfer one file with preview and an edit of the description", async ({ p
   // on the target wiki, with the edit
   await expect.poll(async () => (await pageText("commons", title!)) ?? "").toContain(marker);
 
-  if (HISTORY_SCREEN) {
-    await page.getByRole("link", { name: t("wft-ui-transfer-result-history") }).click();
-    await expect(page.getByText(title!.replace(/^File:/, "")).first()).toBeVisible({ timeout: 30_000 });
-    await capture("history-after-transfer");
-  }
+  await page.getByRole("link", { name: t("wft-ui-transfer-result-history") }).click();
+  await expect(page.getByText(title!.replace(/^File:/, "")).first()).toBeVisible({ timeout: 30_000 });
+  await capture("history-after-transfer");
 });
 
 test("a batch of 10 files with one non-free file: it is blocked, the others transferred", async ({ page, state, capture }) => {
