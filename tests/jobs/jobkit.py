@@ -61,7 +61,12 @@ class Scripted:
     def check(self, *_args: Any) -> CheckReport:
         return CheckReport()
 
-    def execute(self, plan: TransferPlan, listener: Listener | None = None) -> TransferResult:
+    def check_with_state(self, *_args: Any) -> tuple[CheckReport, None]:
+        return CheckReport(), None  # no target state read: execute reads it itself (none here)
+
+    def execute(
+        self, plan: TransferPlan, listener: Listener | None = None, *, state: object = None
+    ) -> TransferResult:
         assert listener is not None
         with self.lock:
             self.runs.append(plan.target_title)

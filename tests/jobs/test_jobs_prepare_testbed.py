@@ -132,9 +132,9 @@ def test_a_dry_run_cut_off_half_way_is_continued_where_it_stopped(
     planned: list[list[int]] = []
     real_chunk = planning.plan_chunk
 
-    def recording(db_: Database, ids: list[int], service: Any, index: Any = None) -> None:
+    def recording(db_: Database, ids: list[int], service: Any, *rest: Any) -> None:
         planned.append(list(ids))
-        real_chunk(db_, ids, service, index)
+        real_chunk(db_, ids, service, *rest)
 
     monkeypatch.setattr(planning, "plan_chunk", recording)
 

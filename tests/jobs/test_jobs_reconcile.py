@@ -114,7 +114,7 @@ def make_ready(db: Database, ids: list[int], _service: Any, _index: Any = None) 
 def planned_chunks(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
     chunks: list[list[int]] = []
 
-    def plan_chunk(db: Database, ids: list[int], service: Any, index: Any = None) -> None:
+    def plan_chunk(db: Database, ids: list[int], service: Any, *_shared: Any) -> None:
         chunks.append(list(ids))
         make_ready(db, ids, service)
 
