@@ -169,6 +169,16 @@ def test_preview_render_title_check_then_create_with_an_edited_text_and_run(test
     taken = web.get(f"/api/v1/titles/check?wiki=commons&title={title}").get_json()
     assert taken["exists"] is True and taken["file_exists"] is True
 
+    # the file name autocomplete finds it by the start of its name, with or without the prefix, and with
+    # a lower-case first letter (the wiki's first-letter case rule; the rest is case-sensitive there)
+    for typed in (title[:12], f"File:{title[:12]}", title[0].lower() + title[1:12]):
+        found = web.get("/api/v1/files/search", query_string={"wiki": "commons", "q": typed}).get_json()
+        assert f"File:{title}" in [hit["title"] for hit in found["files"]], (typed, found)
+    hit = next(h for h in found["files"] if h["title"] == f"File:{title}")
+    assert hit["url"] == testbed.url("commons").rstrip("/") + "/wiki/File:" + title.replace(" ", "_")
+    nothing = web.get("/api/v1/files/search", query_string={"wiki": "commons", "q": "File:"}).get_json()
+    assert nothing == {"files": []}
+
     stream = web.get(f"/api/v1/transfers/{transfer['id']}/stream").get_data(as_text=True)
     assert "event: step" in stream and stream.rstrip().endswith('data: {"finished": true}')
 

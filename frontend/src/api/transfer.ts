@@ -239,6 +239,24 @@ export function useTitleCheck(wiki: string, title: string, extension: string | n
   });
 }
 
+export interface FileHit {
+  title: string;
+  url: string;
+}
+
+/** GET /files/search: files of `wiki` whose names start with `prefix` (the file name autocomplete). */
+export function useFileSearch(wiki: string, prefix: string) {
+  const api = useApi();
+  const query = { wiki, q: prefix, limit: 10 };
+  return useQuery<{ files: FileHit[] }, ApiError>({
+    queryKey: ["files", "search", query],
+    queryFn: ({ signal }) => api.get<{ files: FileHit[] }>("/files/search", { query, signal }),
+    enabled: wiki.trim() !== "" && prefix.trim().length >= 2,
+    staleTime: 60_000,
+    retry: false,
+  });
+}
+
 /** POST /transfers: planned and checked now; queued, or kept `blocked`. */
 export function useCreateTransfer() {
   const api = useApi();

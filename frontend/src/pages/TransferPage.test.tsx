@@ -183,6 +183,26 @@ describe("transfer screen", () => {
     expect(posted.preview?.[0]).toMatchObject({ source: "src:File:Example.jpg", target: "commons" });
   });
 
+  it("suggests file names of the chosen wiki as you type", async () => {
+    const searched: string[] = [];
+    const { fetcher, posted } = routes({
+      "GET /files/search": (url) => {
+        searched.push(`${url.searchParams.get("wiki")}|${url.searchParams.get("q")}`);
+        return json({ files: [{ title: "File:Example sunset.jpg", url: "http://src.test/wiki/File:Example_sunset.jpg" }] });
+      },
+    });
+    renderApp("/transfer?to=commons", fetcher);
+    await userEvent.click(await screen.findByRole("radio", { name: "Choose wiki and file" }, SLOW));
+    await userEvent.type(screen.getByLabelText(/^Source wiki/), "src");
+    await userEvent.type(screen.getByLabelText(/^File name/), "Exa");
+    await userEvent.click(await screen.findByRole("option", { name: "Example sunset.jpg" }, SLOW));
+    expect(searched).toContain("src|Exa");
+    expect(screen.getByLabelText(/^File name/)).toHaveValue("Example sunset.jpg");
+    await userEvent.click(screen.getByRole("button", { name: "Preview" }));
+    await screen.findByRole("heading", { name: "Checks" }, SLOW);
+    expect(posted.resolve).toEqual([{ url: "src:File:Example sunset.jpg" }]);
+  });
+
   it("says so when the address is not a file page", async () => {
     const { fetcher, posted } = routes({
       "POST /resolve": () =>

@@ -2,6 +2,7 @@
  * Where the file comes from: a pasted file page address (or WIKI:File:Name), or a wiki picked from the
  * list plus a file name. Either way the value is what POST /resolve and /transfers/preview take.
  */
+import Autocomplete from "@mui/material/Autocomplete";
 import Box from "@mui/material/Box";
 import FormControlLabel from "@mui/material/FormControlLabel";
 import Radio from "@mui/material/Radio";
@@ -10,6 +11,8 @@ import Stack from "@mui/material/Stack";
 import TextField from "@mui/material/TextField";
 import { useMsg } from "../../i18n/useMsg";
 import { WikiPicker } from "../../pages/WikiPicker";
+import { useFileSearch } from "../../api/transfer";
+import { useDebounced } from "./useDebounced";
 
 export type SourceMode = "url" | "pick";
 
@@ -71,18 +74,48 @@ export function TransferSourceField({ value, onChange, disabled }: Props) {
           <Box sx={{ flex: 1, minWidth: 0 }}>
             <WikiPicker label={msg("wft-ui-transfer-source-wiki")} value={value.wiki} onChange={(wiki) => set({ wiki })} />
           </Box>
-          <TextField
-            label={msg("wft-ui-transfer-source-file")}
-            helperText={msg("wft-ui-transfer-source-file-help")}
-            value={value.file}
-            onChange={(event) => set({ file: event.target.value })}
-            required
-            disabled={disabled}
-            inputProps={{ spellCheck: false, maxLength: 255 }}
-            sx={{ flex: 1 }}
-          />
+          <FileNameField wiki={value.wiki} value={value.file} onChange={(file) => set({ file })} disabled={disabled} />
         </Stack>
       )}
     </Box>
+  );
+}
+
+/** The file name, with suggestions from the chosen wiki (its own prefix search) as you type. */
+function FileNameField({
+  wiki,
+  value,
+  onChange,
+  disabled,
+}: {
+  wiki: string;
+  value: string;
+  onChange: (file: string) => void;
+  disabled: boolean;
+}) {
+  const msg = useMsg();
+  const typed = useDebounced(value.replace(/^(file|image):\s*/i, ""), 300);
+  const search = useFileSearch(wiki, typed);
+  const options = (search.data?.files ?? []).map((hit) => hit.title.replace(/^[^:]+:/, ""));
+  return (
+    <Autocomplete
+      freeSolo
+      options={options}
+      filterOptions={(all) => all}
+      inputValue={value}
+      onInputChange={(_event, text) => onChange(text)}
+      disabled={disabled}
+      loading={search.isFetching}
+      sx={{ flex: 1 }}
+      renderInput={(params) => (
+        <TextField
+          {...params}
+          label={msg("wft-ui-transfer-source-file")}
+          helperText={msg("wft-ui-transfer-source-file-help")}
+          required
+          inputProps={{ ...params.inputProps, spellCheck: false, maxLength: 255 }}
+        />
+      )}
+    />
   );
 }

@@ -311,6 +311,55 @@ def check_title(query: TitleQuery) -> TitleOut:
 TITLE_PARAMS: dict[str, object] = {"prop": "info|imageinfo", "iiprop": "timestamp", "iilimit": 1}
 
 
+# --- file name autocomplete ---------------------------------------------------------------------------
+
+
+FILE_NAMESPACE = 6
+
+
+class FileSearchQuery(BaseModel):
+    wiki: str = Field(min_length=1, max_length=WIKI)
+    q: str = Field(min_length=1, max_length=255, description="the start of a file name (File: optional)")
+    limit: int = Field(default=10, ge=1, le=20)
+
+
+class FileHit(BaseModel):
+    title: str = Field(description="File:… as the wiki writes it")
+    url: str = Field(description="the file's page on the wiki (paste it as the source)")
+
+
+class FileSearchOut(BaseModel):
+    files: list[FileHit]
+
+
+@blueprint.get("/files/search")
+@rate_limited("expensive")
+@api.validate(resp=Resp(HTTP_200=FileSearchOut, **ERRORS), tags=["preview"])
+def search_files(query: FileSearchQuery) -> FileSearchOut:
+    """Files of a wiki whose names start with ``q`` (the wiki's own ``prefixsearch`` in the File
+    namespace: case and ``_`` handled as on the wiki), for the "choose wiki and file" autocomplete."""
+    wiki = services().context.service_for(user_id()).registry.get(query.wiki)
+    text = query.q.strip()
+    if ":" in text:
+        prefix, rest = text.split(":", 1)
+        if wiki.siteinfo().namespace_id(prefix) == FILE_NAMESPACE:  # File:, Datei:, Image: …
+            text = rest.strip()
+    if not text:
+        return FileSearchOut(files=[])
+    body = wiki.api.get(
+        {
+            "action": "query",
+            "list": "prefixsearch",
+            "pssearch": text,
+            "psnamespace": FILE_NAMESPACE,
+            "pslimit": query.limit,
+        }
+    )
+    hits = body.get("query", {}).get("prefixsearch", [])
+    titles = [str(hit["title"]) for hit in hits if isinstance(hit, dict) and hit.get("title")]
+    return FileSearchOut(files=[FileHit(title=title, url=wiki.page_url(title)) for title in titles])
+
+
 @dataclass(frozen=True)
 class TitleState:
     title: str
