@@ -28,10 +28,10 @@ test("skip link, navigation and language menu by keyboard", async ({ page, captu
   // the navigation, in order, and Enter follows a link
   const nav = page.getByRole("banner").getByRole("navigation", { name: t("wft-ui-nav-label") });
   await page.goto("/");
-  await page.keyboard.press("Tab"); // skip link
-  await page.keyboard.press("Tab"); // the app name (start page)
-  await page.keyboard.press("Tab");
-  await expect(nav.getByRole("link", { name: t("wft-ui-nav-transfer") })).toBeFocused();
+  // wait for the app to render before typing: a Tab sent earlier lands on the empty page
+  await expect(nav.getByRole("link", { name: t("wft-ui-nav-transfer") })).toBeVisible();
+  // skip link, the app name (start page), then the first nav link
+  await tabTo(page, nav.getByRole("link", { name: t("wft-ui-nav-transfer") }), 3);
   await page.keyboard.press("Tab");
   await expect(nav.getByRole("link", { name: t("wft-ui-nav-batch") })).toBeFocused();
   await tabTo(page, nav.getByRole("link", { name: t("wft-ui-nav-settings") }), 3);
