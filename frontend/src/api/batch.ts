@@ -7,7 +7,13 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient, type QueryClie
 import { useEffect, useRef, useState } from "react";
 import { useApi } from "./ApiProvider";
 import type { ApiError } from "./errors";
-import type { ApiMessage } from "./types";
+import type { ApiMessage, CheckOut, EventOut, TransferOut } from "./types";
+
+/** One check verdict (warnings and blocks in the table). */
+export type Check = CheckOut;
+/** One item of a batch. */
+export type BatchItem = TransferOut;
+export type BatchEvent = EventOut;
 
 export type BatchKind = "urls" | "category" | "user" | "page";
 
@@ -22,44 +28,6 @@ export type BatchState =
   | "failed"
   | "blocked"
   | "cancelled";
-
-/** One check verdict (warnings and blocks in the table). */
-export interface Check extends ApiMessage {
-  id: string;
-  result: "pass" | "warn" | "block";
-}
-
-/** TransferOut: one item of a batch. */
-export interface BatchItem {
-  id: number;
-  batch_id: number | null;
-  position: number;
-  /** The status word (components/StatusChip.tsx). */
-  status: string;
-  state: string;
-  source_input: string;
-  source_wiki: string | null;
-  source_title: string | null;
-  source_url: string | null;
-  target_wiki: string;
-  target_title: string | null;
-  target_url: string | null;
-  requested_title: string | null;
-  excluded: boolean;
-  error: ApiMessage | null;
-  checks: Check[];
-  step: ApiMessage | null;
-  bytes_done: number;
-  bytes_total: number;
-  attempts: number;
-  version_count: number;
-  uploaded_count: number;
-  created_at: string;
-  updated_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  finished: boolean;
-}
 
 /** BatchOut */
 export interface Batch {
@@ -132,15 +100,6 @@ export interface BulkResult {
 
 export interface BatchRetried extends Batch {
   retried: number[];
-}
-
-export interface BatchEvent extends ApiMessage {
-  id: number;
-  time: string;
-  kind: string;
-  transfer_id: number | null;
-  batch_id: number | null;
-  detail: string | null;
 }
 
 export interface BatchProgress {

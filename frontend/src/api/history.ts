@@ -7,13 +7,11 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tansta
 import { useApi } from "./ApiProvider";
 import type { Query } from "./client";
 import type { ApiError } from "./errors";
-import type { ApiMessage } from "./types";
+import type { ApiMessage, CheckOut, EventOut, TransferOut } from "./types";
 
-/** The verdict of one check (`source-local`, `title-free`, `duplicates`, `licence`…). */
-export interface CheckOut extends ApiMessage {
-  id: string;
-  result: "pass" | "warn" | "block";
-}
+export type { CheckOut, EventOut } from "./types";
+/** A transfer as the history lists it. */
+export type TransferItem = TransferOut;
 
 /** A post-transfer edit (`mark-source`, `use-in-article`). */
 export interface FollowUpOut extends ApiMessage {
@@ -21,49 +19,6 @@ export interface FollowUpOut extends ApiMessage {
   status: "planned" | "done" | "already_done" | "skipped";
   diff: string | null;
   base_revid: number | null;
-}
-
-/** One entry of a transfer's timeline; `detail` is the wiki's own words (API errors only). */
-export interface EventOut extends ApiMessage {
-  id: number;
-  time: string;
-  kind: "state" | "attempt" | "step" | "api_error" | "warning" | "error" | "info" | string;
-  transfer_id: number | null;
-  batch_id: number | null;
-  detail: string | null;
-}
-
-/** A transfer as the history lists it (TransferOut). */
-export interface TransferItem {
-  id: number;
-  batch_id: number | null;
-  position: number;
-  /** A status word (components/StatusChip.tsx). */
-  status: string;
-  /** The state machine's state (the history's `state` filter takes these). */
-  state: string;
-  source_input: string;
-  source_wiki: string | null;
-  source_title: string | null;
-  source_url: string | null;
-  target_wiki: string;
-  target_title: string | null;
-  target_url: string | null;
-  requested_title: string | null;
-  excluded: boolean;
-  error: ApiMessage | null;
-  checks: CheckOut[];
-  step: ApiMessage | null;
-  bytes_done: number;
-  bytes_total: number;
-  attempts: number;
-  version_count: number;
-  uploaded_count: number;
-  created_at: string;
-  updated_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  finished: boolean;
 }
 
 /** GET /transfers/{id}: everything the details drawer shows. */

@@ -8,7 +8,9 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { useApi } from "./ApiProvider";
 import type { ApiError } from "./errors";
-import type { ApiMessage } from "./types";
+import type { ApiMessage, CheckOut, EventOut, TransferOut } from "./types";
+
+export type { CheckOut, CheckResult, EventOut, TransferOut } from "./types";
 
 // --- types -------------------------------------------------------------------------------------------
 
@@ -22,14 +24,6 @@ export interface ResolveOut {
   namespace: number;
   is_file: boolean;
   page_url: string;
-}
-
-export type CheckResult = "pass" | "warn" | "block";
-
-/** The verdict of one check (`source-local`, `title-free`, `duplicates`, `licence`…). */
-export interface CheckOut extends ApiMessage {
-  id: string;
-  result: CheckResult;
 }
 
 /** A post-transfer edit: `mark-source` or `use-in-article` (with the article's diff and base revision). */
@@ -140,46 +134,6 @@ export interface TitleOut {
   exists: boolean | null;
   file_exists: boolean | null;
   url: string | null;
-}
-
-export interface EventOut extends ApiMessage {
-  id: number;
-  time: string;
-  kind: string;
-  transfer_id: number | null;
-  batch_id: number | null;
-  detail: string | null;
-}
-
-/** A transfer as lists show it (TransferOut of web/api/common.py). */
-export interface TransferOut {
-  id: number;
-  batch_id: number | null;
-  position: number;
-  status: string;
-  state: string;
-  source_input: string;
-  source_wiki: string | null;
-  source_title: string | null;
-  source_url: string | null;
-  target_wiki: string;
-  target_title: string | null;
-  target_url: string | null;
-  requested_title: string | null;
-  excluded: boolean;
-  error: ApiMessage | null;
-  checks: CheckOut[];
-  step: ApiMessage | null;
-  bytes_done: number;
-  bytes_total: number;
-  attempts: number;
-  version_count: number;
-  uploaded_count: number;
-  created_at: string;
-  updated_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  finished: boolean;
 }
 
 /** POST /transfers (201), POST /transfers/{id}/cancel */

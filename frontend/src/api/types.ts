@@ -116,3 +116,54 @@ export interface WikisQuery {
   include_closed?: boolean;
   limit?: number;
 }
+
+// --- transfers: one shape for the transfer screen, the batch table and the history ---
+
+/** The verdict of one check (`source-local`, `title-free`, `duplicates`, `licence`…). */
+export type CheckResult = "pass" | "warn" | "block";
+
+/** The verdict of one check (`source-local`, `title-free`, `duplicates`, `licence`…). */
+export interface CheckOut extends ApiMessage {
+  id: string;
+  result: CheckResult;
+}
+
+export interface EventOut extends ApiMessage {
+  id: number;
+  time: string;
+  kind: string;
+  transfer_id: number | null;
+  batch_id: number | null;
+  detail: string | null;
+}
+
+/** A transfer as lists show it (TransferOut of web/api/common.py). */
+export interface TransferOut {
+  id: number;
+  batch_id: number | null;
+  position: number;
+  status: string;
+  state: string;
+  source_input: string;
+  source_wiki: string | null;
+  source_title: string | null;
+  source_url: string | null;
+  target_wiki: string;
+  target_title: string | null;
+  target_url: string | null;
+  requested_title: string | null;
+  excluded: boolean;
+  error: ApiMessage | null;
+  checks: CheckOut[];
+  step: ApiMessage | null;
+  bytes_done: number;
+  bytes_total: number;
+  attempts: number;
+  version_count: number;
+  uploaded_count: number;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  finished: boolean;
+}
