@@ -15,6 +15,9 @@ bench/results/latest.json and latest.md, and brings the testbed down again (``--
 4. history    p95 of filtered history pages with 100,000 transfers in MariaDB (bench/history.py).
 5. big_batch  dry run of a 1,000-file category against one of a quarter of it: memory flat, time linear.
 6. convert    offline description conversion, pages per second (bench/convert.py).
+7. remote     the batch of 1 again (tool at concurrency 4 and 8, floor, sequential) with every request to the
+              wikis delayed by --latency-ms (router.php's tbLatencyMs): a model of a remote wiki, where a
+              request's time is mostly waiting, not the CPU this machine shares with the wikis.
 """
 
 from __future__ import annotations
@@ -48,7 +51,9 @@ PY = sys.executable
 WORK = ROOT / "bench" / ".work"
 RESULTS = ROOT / "bench" / "results"
 MW = Path("/usr/share/mediawiki")
-ALL = ("batch", "api", "memory", "history", "big_batch", "convert")
+ALL = ("batch", "api", "memory", "history", "big_batch", "convert", "remote")
+WORKERS = 12  # php -S workers per wiki: room for the tool's concurrent requests while they wait (remote)
+LATENCY_MS = 200
 CONCURRENCY = 4
 GOALS = {
     "ratio_to_floor": 1.3,
@@ -93,7 +98,8 @@ class Bed:
                 ["bash", str(ROOT / "testbed" / "down.sh"), str(self.base), "--purge"], check=False
             )
         t0 = time.perf_counter()
-        subprocess.run(["bash", str(ROOT / "testbed" / "up.sh"), str(self.base)], check=True)
+        env = {**os.environ, "TB_WORKERS": str(WORKERS)}
+        subprocess.run(["bash", str(ROOT / "testbed" / "up.sh"), str(self.base)], check=True, env=env)
         subprocess.run([PY, str(ROOT / "testbed" / "seed.py"), str(self.base)], check=True)
         self.tb = json.loads((self.base / "testbed.json").read_text(encoding="utf-8"))
         for wiki in ("src", "commons"):  # room for the 1 GB file (run-time switch, TESTBED.md §3)
@@ -106,6 +112,13 @@ class Bed:
         user = {**self.tb, "users": {**self.tb["users"], "admin": self.tb["users"]["alice"]}}
         (self.base / "config-user.toml").write_text(config_text(user), encoding="utf-8")
         log(f"testbed up and seeded in {time.perf_counter() - t0:.1f} s: {self.base}")
+
+    def runtime(self, wiki: str, **switches: Any) -> None:
+        """Set run-time switches of a wiki (runtime.json, TESTBED.md §3), keeping the others; None removes."""
+        path = self.base / wiki / "runtime.json"
+        current = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        current.update(switches)
+        path.write_text(json.dumps({k: v for k, v in current.items() if v is not None}), encoding="utf-8")
 
     def down(self) -> None:
         subprocess.run(["bash", str(ROOT / "testbed" / "down.sh"), str(self.base), "--purge"], check=False)
@@ -129,7 +142,12 @@ class Bed:
         )  # fmt: skip
 
     def child(
-        self, out_name: str, *args: str, data: Path | None = None, account: str = "user"
+        self,
+        out_name: str,
+        *args: str,
+        data: Path | None = None,
+        account: str = "user",
+        cap: int = CONCURRENCY,
     ) -> dict[str, Any]:
         """Run bench/child.py with the testbed's configuration and a fresh data folder of its own."""
         out = WORK / f"{out_name}.json"
@@ -140,8 +158,8 @@ class Bed:
             "WFT_DATA_DIR": str(data_dir),
             "PYTHONPATH": str(ROOT / "src"),
             # The same concurrency as the floor: --concurrency N files at once, N of them on the target.
-            "WFT_TARGET_CAP": str(CONCURRENCY),
-            "WFT_SOURCE_CAP": str(CONCURRENCY),
+            "WFT_TARGET_CAP": str(cap),
+            "WFT_SOURCE_CAP": str(cap),
         }
         for key in ("WFT_DATABASE_URL", "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
             env.pop(key, None)
@@ -227,11 +245,13 @@ def floor_plan(bed: Bed, titles: list[str], prefix: str, path: Path) -> None:
     path.write_text(json.dumps(plan), encoding="utf-8")
 
 
-def tool_batch(bed: Bed, name: str, titles: list[str], *extra: str, account: str = "user") -> dict[str, Any]:
+def tool_batch(
+    bed: Bed, name: str, titles: list[str], *extra: str, account: str = "user", cap: int = CONCURRENCY
+) -> dict[str, Any]:
     urls = WORK / f"{name}.urls"
     urls.write_text("".join(bed.url("src", f"File:{t}") + "\n" for t in titles), encoding="utf-8")
     args = ("tool", "batch", "--urls", str(urls), "--to", "commons", "--json", *extra)
-    result = bed.child(name, *args, account=account)
+    result = bed.child(name, *args, account=account, cap=cap)
     report = json.loads(result["stdout"])
     result["report"] = {k: v for k, v in report.items() if k != "items"}
     result["states"] = sorted({str(i.get("status")) for i in report.get("items", [])})
@@ -292,6 +312,68 @@ def bench_batch(bed: Bed, quick: bool, run_id: str) -> dict[str, Any]:
             "speedup_vs_sequential": round(seq["seconds"] / importer["seconds"], 2),
             "states": importer["states"],
             "requests": per_host(bed, importer["requests"]),
+        },
+        "requests": {
+            "tool": per_host(bed, tool["requests"]),
+            "floor": per_host(bed, floor["requests"]),
+            "sequential": per_host(bed, seq["requests"]),
+        },
+    }
+
+
+def bench_remote(bed: Bed, quick: bool, run_id: str, latency_ms: int) -> dict[str, Any]:
+    """The batch with every request to the wikis delayed by ``latency_ms`` (router.php ``tbLatencyMs``).
+
+    On this machine the wikis and the transfer share two CPUs and MediaWiki's upload work is CPU-bound, so
+    files moved at once barely beat files moved one after another (part 1). A remote wiki spends most of a
+    request's time waiting (network, storage, replication), which costs the client nothing: this part
+    models that, to show what concurrency buys there. The delay is per request, both wikis, images too."""
+    n = 10 if quick else 50
+    titles, nbytes, nversions = seed_files(bed, f"Bench {run_id} remote", n, (100_000, 5_000_000), (1, 3), 11)
+    # The same sizes and versions again, other bytes, for the run at twice the concurrency.
+    wide_titles, _, _ = seed_files(bed, f"Bench {run_id} wide", n, (100_000, 5_000_000), (1, 3), 11, salt=1)
+    plan = WORK / "remote-plan.json"
+    floor_plan(bed, titles, "Remote floor", plan)
+    for wiki in ("src", "commons"):
+        bed.runtime(wiki, tbLatencyMs=latency_ms)
+    try:
+        tool = tool_batch(bed, "remote-tool", titles, "--concurrency", str(CONCURRENCY))
+        log(f"remote: tool (concurrency {CONCURRENCY}) {tool['seconds']:.1f} s, states {tool['states']}")
+        floor = bed.child("remote-floor", "floor", str(plan), str(CONCURRENCY))
+        log(f"remote: floor {floor['seconds']:.1f} s")
+        seq_plan = json.loads(plan.read_text(encoding="utf-8"))
+        for f in seq_plan["files"]:
+            f["title"] = f["title"].replace("Remote floor", "Remote sequential", 1)
+        plan.write_text(json.dumps(seq_plan), encoding="utf-8")
+        seq = bed.child("remote-sequential", "sequential", str(plan))
+        log(f"remote: sequential {seq['seconds']:.1f} s")
+        # the same files again under new names on the target (a second batch, twice the concurrency)
+        wide = tool_batch(
+            bed, "remote-tool-wide", wide_titles, "--concurrency", str(2 * CONCURRENCY), cap=2 * CONCURRENCY
+        )
+        log(f"remote: tool (concurrency {2 * CONCURRENCY}) {wide['seconds']:.1f} s, states {wide['states']}")
+    finally:
+        for wiki in ("src", "commons"):
+            bed.runtime(wiki, tbLatencyMs=None)
+    return {
+        "latency_ms": latency_ms,
+        "files": n,
+        "versions": nversions,
+        "bytes": nbytes,
+        "concurrency": CONCURRENCY,
+        "tool_s": round(tool["seconds"], 2),
+        "floor_s": round(floor["seconds"], 2),
+        "sequential_s": round(seq["seconds"], 2),
+        "ratio_to_floor": round(tool["seconds"] / floor["seconds"], 2),
+        "speedup_vs_sequential": round(seq["seconds"] / tool["seconds"], 2),
+        "floor_speedup_vs_sequential": round(seq["seconds"] / floor["seconds"], 2),
+        "tool_states": tool["states"],
+        "wide": {
+            "concurrency": 2 * CONCURRENCY,
+            "tool_s": round(wide["seconds"], 2),
+            "speedup_vs_sequential": round(seq["seconds"] / wide["seconds"], 2),
+            "states": wide["states"],
+            "requests": per_host(bed, wide["requests"]),
         },
         "requests": {
             "tool": per_host(bed, tool["requests"]),
@@ -500,7 +582,7 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "php": php,
-        "wikis": "MediaWiki 1.39 (Debian), php -S with 4 workers each, SQLite",
+        "wikis": f"MediaWiki 1.39 (Debian), php -S with {WORKERS} workers each, SQLite",
     }
 
 
@@ -543,6 +625,15 @@ def verdicts(r: dict[str, Any]) -> dict[str, bool | None]:
         "big_batch_memory_flat": check(big_rss, lambda v: v <= 1.25),
         "big_batch_time_linear": check(big_time, lambda v: v <= 1.25 * linear),
         "convert": check(get("convert", "pages_per_s"), lambda v: v >= GOALS["convert_pages_per_s"]),
+        "remote_ratio_to_floor": check(
+            get("remote", "ratio_to_floor"), lambda v: v <= GOALS["ratio_to_floor"]
+        ),
+        "remote_speedup_vs_sequential": check(
+            get("remote", "speedup_vs_sequential"), lambda v: v >= GOALS["speedup_vs_sequential"]
+        ),
+        "remote_wide_speedup_vs_sequential": check(
+            get("remote", "wide", "speedup_vs_sequential"), lambda v: v >= GOALS["speedup_vs_sequential"]
+        ),
     }
 
 
@@ -612,6 +703,25 @@ def markdown(r: dict[str, Any]) -> str:
             f"{c['floor_pages_per_s']} pages/s | {c['ratio_to_floor']} × floor's time | ≥ 1,000/s | "
             f"{yes(v['convert'])} |"
         )
+    if "remote" in r:
+        e = r["remote"]
+        model = f"remote model ({e['latency_ms']} ms per request)"
+        rows.append(
+            f"| {model}: batch, {e['files']} files, {e['versions']} versions, "
+            f"concurrency {e['concurrency']} | "
+            f"{e['tool_s']} s | floor {e['floor_s']} s | {e['ratio_to_floor']} × floor | ≤ 1.3 × | "
+            f"{yes(v['remote_ratio_to_floor'])} |"
+        )
+        rows.append(
+            f"| {model}: vs sequential (latest version only) | {e['tool_s']} s | {e['sequential_s']} s | "
+            f"{e['speedup_vs_sequential']} × faster | ≥ 3 × | {yes(v['remote_speedup_vs_sequential'])} |"
+        )
+        w = e["wide"]
+        rows.append(
+            f"| {model}: concurrency {w['concurrency']}, vs sequential | {w['tool_s']} s | "
+            f"{e['sequential_s']} s | "
+            f"{w['speedup_vs_sequential']} × faster | ≥ 3 × | {yes(v['remote_wide_speedup_vs_sequential'])} |"
+        )
     m = r["machine"]
     head = (
         f"Run {r['date']}{' (--quick)' if r.get('quick') else ''} on {m['cpu']}, {m['cpus']} CPUs, "
@@ -633,6 +743,7 @@ PART_KEYS = {
     "history": "history",
     "big_batch": "big_batch",
     "convert": "convert",
+    "remote": "remote",
 }
 
 
@@ -669,6 +780,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="leave the testbed up")
     parser.add_argument("--out", type=Path, default=RESULTS / "latest.json")
     parser.add_argument(
+        "--latency-ms", type=int, default=LATENCY_MS, help="the delay per request of the remote part"
+    )
+    parser.add_argument(
         "--update",
         action="store_true",
         help="replace only the parts measured now in an existing result (each part keeps its date)",
@@ -681,7 +795,7 @@ def main(argv: list[str] | None = None) -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     run_id = datetime.now(UTC).strftime("%H%M%S")
     result: dict[str, Any] = {"quick": args.quick, "goals": GOALS}
-    needs_wikis = {"batch", "api", "memory", "big_batch"} & set(only)
+    needs_wikis = {"batch", "api", "memory", "big_batch", "remote"} & set(only)
     bed = Bed(WORK / "testbed")
     try:
         if needs_wikis:
@@ -694,6 +808,8 @@ def main(argv: list[str] | None = None) -> int:
             result["memory"] = bench_memory(bed, args.quick, run_id)
         if "big_batch" in only:
             result["big_batch"] = bench_big_batch(bed, args.quick, run_id)
+        if "remote" in only:
+            result["remote"] = bench_remote(bed, args.quick, run_id, args.latency_ms)
     finally:
         if needs_wikis and not args.keep:
             bed.down()

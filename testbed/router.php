@@ -4,6 +4,7 @@
  *
  *  - runtime.json "tbHttpError": {"status": 502, "count": N[, "body": "..."]} makes the next N
  *    requests to api.php answer with that status and an HTML page (like a proxy would).
+ *  - runtime.json "tbLatencyMs": N delays every request (api.php, pages, images) by N ms.
  *  - /wiki/Title            -> index.php (short URLs, $wgArticlePath = "/wiki/$1")
  *  - /images/...            -> served from this wiki's own upload folder (BASE/<wiki>/images);
  *                              missing thumbnails are rendered by thumb_handler.php
@@ -53,6 +54,24 @@ function tb_take_http_error( string $dir ): ?array {
 		fclose( $lock );
 	}
 }
+
+/**
+ * runtime.json "tbLatencyMs": N makes every request wait N ms before it is handled (a remote wiki: time
+ * that costs the server no CPU, as network round trips and storage writes do on Wikimedia's servers).
+ */
+function tb_wait_latency( string $dir ): void {
+	$file = "$dir/runtime.json";
+	if ( !is_file( $file ) ) {
+		return;
+	}
+	$data = json_decode( (string)@file_get_contents( $file ), true );
+	$ms = is_array( $data ) ? (int)( $data['tbLatencyMs'] ?? 0 ) : 0;
+	if ( $ms > 0 ) {
+		usleep( $ms * 1000 );
+	}
+}
+
+tb_wait_latency( $tbDir );
 
 if ( $tbPath === '/api.php' ) {
 	$tbErr = tb_take_http_error( $tbDir );

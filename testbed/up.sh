@@ -154,7 +154,7 @@ t_built=$(date +%s.%N)
 for w in "${WIKIS[@]}"; do
   d="$BASE/$w"
   # setsid may fork (gotcha 8), so the server records its own PID ($$ before exec) = its PGID.
-  MW_CONFIG_FILE="$d/LocalSettings.php" PHP_CLI_SERVER_WORKERS=4 setsid sh -c \
+  MW_CONFIG_FILE="$d/LocalSettings.php" PHP_CLI_SERVER_WORKERS="${TB_WORKERS:-4}" setsid sh -c \
     'echo $$ >"$1/server.pid"; shift; exec "$@"' sh "$d" \
     "$PHP" -d upload_max_filesize=200M -d post_max_size=210M -d memory_limit=512M \
     -d opcache.enable_cli=1 -d max_execution_time=300 -d display_errors=0 -d log_errors=1 \

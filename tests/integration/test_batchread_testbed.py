@@ -16,8 +16,9 @@ from testbed.tbclient import TBClient, png_bytes, wait_next_second
 
 from wikifile_transfer.config import Config, WikiConfig
 from wikifile_transfer.errors import ApiError, MissingFileError, WftError
-from wikifile_transfer.transfer.batchcheck import Sha1Index, fetch_target_states, gather_contexts
+from wikifile_transfer.transfer.batchcheck import fetch_target_states, gather_contexts
 from wikifile_transfer.transfer.batchsource import fetch_sources
+from wikifile_transfer.transfer.duplicates import Sha1Index
 from wikifile_transfer.transfer.model import SourceFile, TransferPlan
 from wikifile_transfer.transfer.planner import current_user, gather_context
 from wikifile_transfer.transfer.source import fetch_source
@@ -261,14 +262,14 @@ def test_gather_contexts_request_counts(testbed: Any, registry: WikiRegistry) ->
     other.shared_repository_apis = None  # forget what earlier tests of this module made it ask
     to_other, to_commons = requests_to(registry, other), requests_to(registry, commons)
     batched = list(gather_contexts(plans, other, registry, user=user_other))
-    # other: 1 filerepoinfo (then kept on the Wiki) + 1 request for 50 target states + 25 for 50 hashes
-    # (two a request);
+    # other: 1 request for 50 target states + 25 for 50 hashes (two a request); its shared repository
+    # comes from its siteinfo (filerepoinfo), already there;
     # commons (other's shared repository): 25 for the same 50 hashes.
-    assert (to_other(), to_commons()) == (27, 25)
+    assert (to_other(), to_commons()) == (26, 25)
 
     to_other, to_commons = requests_to(registry, other), requests_to(registry, commons)
     single = [gather_context(p, other, registry, user=user_other) for p in plans]
-    # per plan: its target state and one hash on each wiki (filerepoinfo is asked once per wiki object)
+    # per plan: its target state and one hash on each wiki
     assert (to_other(), to_commons()) == (100, 50)
     assert batched == single
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 
 import pytest
@@ -217,6 +218,26 @@ def test_http_error_switch(testbed, runtime_switch):
     runtime_switch.set("src", tbHttpError={"status": 503, "count": 1})
     assert session.post(testbed.api("src"), data=params, timeout=10).status_code == 503
     assert session.post(testbed.api("src"), data=params, timeout=10).status_code == 200
+
+
+def test_latency_switch(testbed, runtime_switch):
+    """tbLatencyMs delays every request (API, pages, images) without costing the server CPU: the bench's
+    model of a remote wiki."""
+    session = new_session()
+    params = {"action": "query", "meta": "siteinfo", "format": "json"}
+    session.get(testbed.api("src"), params=params, timeout=10)  # warm
+    t0 = time.perf_counter()
+    session.get(testbed.api("src"), params=params, timeout=10)
+    quick = time.perf_counter() - t0
+    runtime_switch.set("src", tbLatencyMs=400)
+    for url, kw in ((testbed.api("src"), {"params": params}), (testbed.url("src") + "wiki/Sunset", {})):
+        t0 = time.perf_counter()
+        assert session.get(url, timeout=10, **kw).status_code == 200
+        assert time.perf_counter() - t0 >= 0.4
+    runtime_switch.reset("src")
+    t0 = time.perf_counter()
+    session.get(testbed.api("src"), params=params, timeout=10)
+    assert time.perf_counter() - t0 < quick + 0.35
 
 
 def test_max_upload_size_switch(testbed, runtime_switch, tb_client):

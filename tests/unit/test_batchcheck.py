@@ -4,11 +4,13 @@ wiki is tested in tests/integration/test_batchread_testbed.py."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from fakewiki import fake_wiki, titles_of
 
-from wikifile_transfer.transfer.batchcheck import Sha1Index, fetch_target_states
+from wikifile_transfer.transfer.batchcheck import fetch_target_states
+from wikifile_transfer.transfer.duplicates import Sha1Index
 
 FILES_BY_SHA1 = {
     "a" * 40: ["File:X a.png", "File:X-a.png"],  # img_name order: X-a.png before X_a.png
@@ -49,6 +51,37 @@ def test_two_hashes_a_request_each_asked_once() -> None:
     )
     assert index.find(wiki, ["a" * 40, "b" * 40], exclude="File:X-a.png") == ["File:X a.png", "File:Y.png"]
     assert index.find(wiki, ["c" * 40]) == []
+
+
+def test_workers_send_the_pairs_at_once_with_the_same_answers() -> None:
+    """With workers, the pairs are asked concurrently (on a remote wiki a look-up is mostly waiting);
+    what the index knows afterwards is the same as asked one after another."""
+    in_flight, most = 0, 0
+    lock = threading.Lock()
+    both_waiting = threading.Barrier(2, timeout=5)
+    wiki, api = allimages_wiki()
+    plain = api.answer
+
+    def slow(params: dict[str, Any]) -> dict[str, Any]:
+        nonlocal in_flight, most
+        with lock:
+            in_flight += 1
+            most = max(most, in_flight)
+        both_waiting.wait()  # two requests must be in flight together, or this times out
+        with lock:
+            in_flight -= 1
+        return plain(params)
+
+    api.answer = slow
+    hashes = ["a" * 40, "b" * 40, "c" * 40, "a" * 40]
+    parallel = Sha1Index(workers=2)
+    parallel.lookup(wiki, hashes)
+    assert most == 2 and parallel.requests == 2
+    serial_wiki, _ = allimages_wiki()
+    serial = Sha1Index()
+    serial.lookup(serial_wiki, hashes)
+    for sha1 in FILES_BY_SHA1:
+        assert parallel.find(wiki, [sha1]) == serial.find(serial_wiki, [sha1])
 
 
 def test_fetch_target_states_reads_a_cut_version_list_again() -> None:

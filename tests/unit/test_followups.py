@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -30,7 +31,7 @@ from wikifile_transfer.wiki.guard import HostGuard
 from wikifile_transfer.wiki.http import HttpClient
 from wikifile_transfer.wiki.registry import WikiRegistry, is_wikimedia
 from wikifile_transfer.wiki.site import Wiki
-from wikifile_transfer.wiki.siteinfo import SiteInfo, parse_siteinfo
+from wikifile_transfer.wiki.siteinfo import SiteInfo, parse_siteinfo, shared_repo_apis
 from wikifile_transfer.wiki.wikidata import WIKIDATA_API
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -81,8 +82,10 @@ def calls_to(rsps: responses.RequestsMock, url: str) -> list[dict[str, str]]:
     ]
 
 
-def serve_repos(rsps: responses.RequestsMock, api: str, repos: list[dict[str, Any]]) -> None:
-    rsps.get(api, json={"batchcomplete": True, "query": {"repos": repos}})
+def use_repos(wiki: Wiki, repos: list[dict[str, Any]]) -> None:
+    """Give the wiki's (cached) siteinfo these file repositories: the shared ones come from siteinfo."""
+    assert wiki._siteinfo is not None
+    wiki._siteinfo = replace(wiki._siteinfo, shared_repo_apis=shared_repo_apis(repos))
 
 
 def plan_for(source: Wiki, template: str | None = None) -> TransferPlan:
@@ -99,7 +102,7 @@ def logged(wiki: Wiki) -> Wiki:
 def test_to_commons_the_template_comes_from_wikidata(
     registry: WikiRegistry, rsps: responses.RequestsMock
 ) -> None:
-    serve_repos(rsps, EN_API, REPOS)
+    use_repos(registry.get(EN_API), REPOS)
     rsps.get(WIKIDATA_API, json=fixture("wbgetentities_Q5611955_sitelinks.json"))
     source, target = logged(registry.get("en.wikipedia")), registry.get("commons")
     plan = plan_for(source)
@@ -112,14 +115,14 @@ def test_to_commons_the_template_comes_from_wikidata(
         "wft-followup-mark-planned",
     )
     assert follow_up.params == ("File:X.png", "Now Commons", "File:X.png")
-    assert calls_to(rsps, EN_API)[0]["meta"] == "filerepoinfo"
+    assert calls_to(rsps, EN_API) == []  # the shared repositories come from the cached siteinfo
     assert calls_to(rsps, WIKIDATA_API)[0]["ids"] == "Q5611955"
 
 
 def test_a_template_from_the_rules_wins_and_wikidata_is_not_asked(
     registry: WikiRegistry, rsps: responses.RequestsMock
 ) -> None:
-    serve_repos(rsps, EN_API, REPOS)
+    use_repos(registry.get(EN_API), REPOS)
     source, target = logged(registry.get("en.wikipedia")), registry.get("commons")
     plan = plan_for(source, "NowCommons")
     plan_follow_ups(plan, source, target, registry)
@@ -139,8 +142,8 @@ def test_a_template_from_the_rules_wins_and_wikidata_is_not_asked(
 def test_when_the_source_is_not_marked_the_reason_is_given(
     registry: WikiRegistry, rsps: responses.RequestsMock, case: str, key: str, params: tuple[str, ...]
 ) -> None:
-    serve_repos(rsps, EN_API, REPOS)
-    serve_repos(rsps, OTHER_API, REPOS)  # a wiki outside Wikimedia that uses Commons as its repository
+    use_repos(registry.get(EN_API), REPOS)
+    use_repos(registry.get(OTHER_API), REPOS)  # a wiki outside Wikimedia that uses Commons as its repository
     rsps.get(WIKIDATA_API, json=fixture("wbgetentities_Q5611955_sitelinks.json"))
     source = registry.get("en.wikipedia")
     target = registry.get("commons")

@@ -585,6 +585,38 @@ def test_csrf_token_is_cached(rsps: responses.RequestsMock) -> None:
     assert len(rsps.calls) == 1
 
 
+def test_threads_without_a_token_wait_for_one_fetch(rsps: responses.RequestsMock) -> None:
+    """Concurrent fetches right after a login each renew the session's token secrets, and all but the
+    last token then fail with badtoken: four transfers starting at once must share one fetch."""
+    started = threading.Event()
+
+    def slow_token(request: Any) -> tuple[int, dict[str, str], str]:
+        started.set()
+        time.sleep(0.2)
+        return 200, {}, json.dumps({"query": {"tokens": {"csrftoken": "abc+\\"}}})
+
+    rsps.add_callback(responses.GET, API, callback=slow_token)
+    api, _ = make_api()
+    got: list[str] = []
+    threads = [threading.Thread(target=lambda: got.append(api.csrf_token())) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert started.is_set() and got == ["abc+\\"] * 4
+    assert len(rsps.calls) == 1
+
+
+def test_a_refresh_for_a_token_already_replaced_takes_the_new_one(rsps: responses.RequestsMock) -> None:
+    tokens(rsps, "old+\\", "new+\\", "newer+\\")
+    api, _ = make_api()
+    assert api.csrf_token() == "old+\\"
+    assert api.csrf_token(refresh=True, stale="old+\\") == "new+\\"  # fetched: the failed one was current
+    assert api.csrf_token(refresh=True, stale="old+\\") == "new+\\"  # another thread's refresh: no fetch
+    assert len(rsps.calls) == 2
+    assert api.csrf_token(refresh=True) == "newer+\\"  # no stale token named: always a fetch
+
+
 def test_anonymous_token_means_not_logged_in(rsps: responses.RequestsMock) -> None:
     tokens(rsps, "+\\")
     api, _ = make_api()

@@ -14,7 +14,13 @@ from wikifile_transfer.errors import InputError, NotAFileError, UnknownWikiError
 from wikifile_transfer.wiki.api import ApiClient
 from wikifile_transfer.wiki.guard import HostGuard
 from wikifile_transfer.wiki.http import HttpClient
-from wikifile_transfer.wiki.siteinfo import SITEINFO_PARAMS, fetch_siteinfo, parse_siteinfo, ucfirst
+from wikifile_transfer.wiki.siteinfo import (
+    SITEINFO_PARAMS,
+    fetch_siteinfo,
+    parse_siteinfo,
+    shared_repo_apis,
+    ucfirst,
+)
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "wiki"
 
@@ -58,6 +64,21 @@ def test_general_fields_of_a_recorded_wiki(de: Any) -> None:
     assert de.shared_repos == ("shared",)
     assert de.generator == "MediaWiki 1.39.17"
     assert "A-Z" in de.legal_title_chars
+
+
+def test_shared_repository_apis_come_with_siteinfo(de: Any, enwiki: Any) -> None:
+    """The duplicate checks ask the shared repositories: their api.php is in ``filerepoinfo``'s
+    ``scriptDirUrl`` (recorded: Commons for en.wikipedia, the testbed's commons for "other")."""
+    assert enwiki.shared_repo_apis == ("https://commons.wikimedia.org/w/api.php",)
+    assert len(de.shared_repo_apis) == 1 and de.shared_repo_apis[0].endswith("/api.php")
+    assert parse_siteinfo(load("commons")).shared_repo_apis == ()  # only its own, local repository
+    repos = [
+        {"name": "local", "local": True, "scriptDirUrl": "/w"},
+        {"name": "shared", "local": False, "scriptDirUrl": "//commons.wikimedia.org/w/"},
+        {"name": "folder", "local": False},  # a foreign file folder has no API to ask
+    ]
+    assert shared_repo_apis(repos, "http") == ("http://commons.wikimedia.org/w/api.php",)
+    assert shared_repo_apis(None) == ()
 
 
 def test_namespaces_and_aliases(de: Any) -> None:

@@ -284,7 +284,7 @@ def run_batch(args: argparse.Namespace, config: Config, lang: str) -> int:
             state = BatchState.PLANNING
         if state is BatchState.PLANNING:
             err.write(msg("wft-cli-batch-planning", batch_id, lang=lang) + "\n")
-            plan_batch(db, batch_id, service, heartbeat=heartbeat)
+            plan_batch(db, batch_id, service, heartbeat=heartbeat, lookup_workers=context.settings.target_cap)
             state = BatchState.PLANNED
     finally:
         batches.release_preparation(db, batch_id, owner)

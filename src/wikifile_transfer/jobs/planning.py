@@ -20,8 +20,9 @@ from wikifile_transfer.store import repo
 from wikifile_transfer.store.db import Database
 from wikifile_transfer.store.models import Transfer
 from wikifile_transfer.store.states import Outcome, TransferState
-from wikifile_transfer.transfer.batchcheck import Sha1Index, gather_contexts
+from wikifile_transfer.transfer.batchcheck import gather_contexts
 from wikifile_transfer.transfer.batchsource import fetch_sources
+from wikifile_transfer.transfer.duplicates import Sha1Index
 from wikifile_transfer.transfer.model import CheckReport, TransferPlan
 from wikifile_transfer.transfer.serialize import options_from_data, plan_to_data, report_to_data
 from wikifile_transfer.transfer.service import TransferOptions, TransferService
@@ -60,13 +61,15 @@ def plan_batch(
     *,
     chunk: int = 50,
     heartbeat: batches.Heartbeat | None = None,
+    lookup_workers: int = 1,
 ) -> int:
     """Plan and check every item of the batch still in ``planned``, ``chunk`` items at a time with
     batched queries (sources read 50 titles a request, target states and duplicates likewise), so a
     dry run of a thousand files costs tens of requests, not thousands. Returns how many were planned.
-    ``heartbeat`` is called before each chunk (the batch's preparation lease)."""
+    ``heartbeat`` is called before each chunk (the batch's preparation lease). ``lookup_workers``: the
+    duplicate look-ups sent at once to one wiki (pass the runner's per-wiki cap)."""
     done = 0
-    index = Sha1Index()
+    index = Sha1Index(workers=lookup_workers)
     lookups: dict[tuple[str, str], WikiLookups] = {}  # one per wiki pair, for the whole batch
     while True:
         if heartbeat is not None:

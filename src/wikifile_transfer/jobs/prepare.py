@@ -92,7 +92,9 @@ def _prepare_claimed(context: JobContext, batch_id: int, owner: str, ttl: float)
             return
         state = BatchState.PLANNING
     if state is BatchState.PLANNING:
-        plan_batch(context.db, batch_id, service, heartbeat=heartbeat)
+        plan_batch(
+            context.db, batch_id, service, heartbeat=heartbeat, lookup_workers=context.settings.target_cap
+        )
 
 
 @dataclass

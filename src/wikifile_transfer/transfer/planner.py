@@ -18,8 +18,9 @@ from wikifile_transfer.transfer.describe import (
     interwiki_prefix,
     rules_for,
 )
+from wikifile_transfer.transfer.duplicates import Sha1Index
 from wikifile_transfer.transfer.model import SourceFile, TransferPlan
-from wikifile_transfer.transfer.target import fetch_target_state, find_duplicates
+from wikifile_transfer.transfer.target import fetch_target_state
 from wikifile_transfer.wiki.api import UserInfo
 from wikifile_transfer.wiki.lookups import WikiLookups
 from wikifile_transfer.wiki.registry import WikiRegistry
@@ -111,19 +112,11 @@ def build_plan(
 def shared_repository_wikis(wiki: Wiki, registry: WikiRegistry) -> list[Wiki]:
     """The wikis whose files ``wiki`` shows as its own (Commons for a Wikipedia).
 
-    Asked once per Wiki object (a wiki's file repositories change with its configuration only): a batch
-    of a thousand files must not ask a thousand times."""
+    From the wiki's siteinfo (``meta=siteinfo|filerepoinfo``, asked once per Wiki object and already
+    needed for the checks): a batch of a thousand files must not ask a thousand times, nor once more."""
     apis = wiki.shared_repository_apis
     if apis is None:
-        response = wiki.api.get(
-            {"action": "query", "meta": "filerepoinfo", "friprop": "name|local|scriptDirUrl"}
-        )
-        apis = []
-        for repo in response.get("query", {}).get("repos", []):
-            script = repo.get("scriptDirUrl")
-            if repo.get("local") or not script:
-                continue
-            apis.append(str(script).rstrip("/") + "/api.php")
+        apis = list(wiki.siteinfo().shared_repo_apis)
         wiki.shared_repository_apis = apis
     return [registry.get(api) for api in apis]
 
@@ -135,13 +128,15 @@ def gather_context(
     *,
     user: UserInfo | None,
 ) -> CheckContext:
-    """Every lookup the checks need, done once: target state, duplicates here and on shared repos."""
+    """Every lookup the checks need, done once: target state, duplicates here and on shared repos
+    (two hashes a request, ``duplicates.Sha1Index``: a file of three versions costs two look-ups a wiki)."""
     sha1s = [v.sha1 for v in plan.source.versions]
     target = fetch_target_state(target_wiki, plan.target_title)
-    duplicates = find_duplicates(target_wiki, sha1s, exclude=target.title)
+    index = Sha1Index()
+    duplicates = index.find(target_wiki, sha1s, exclude=target.title)
     shared_duplicates: list[str] = []
     for repo in shared_repository_wikis(target_wiki, registry):
-        shared_duplicates += [f"{repo.name}:{t}" for t in find_duplicates(repo, sha1s)]
+        shared_duplicates += [f"{repo.name}:{t}" for t in index.find(repo, sha1s)]
     return CheckContext(
         plan=plan,
         target_site=target_wiki.siteinfo(),

@@ -61,16 +61,3 @@ def target_state_from_page(title: str, page: dict[str, Any]) -> TargetState:
         text=text,
         protections=list(page.get("protection", [])),
     )
-
-
-def find_duplicates(wiki: Wiki, sha1s: list[str], *, exclude: str | None = None) -> list[str]:
-    """Titles of files on ``wiki`` whose current version has one of ``sha1s`` (other than ``exclude``)."""
-    found: list[str] = []
-    for sha1 in dict.fromkeys(sha1s):
-        params = {"action": "query", "list": "allimages", "aisha1": sha1, "ailimit": "max", "aiprop": ""}
-        for response in wiki.api.query_continue(params):
-            for image in response.get("query", {}).get("allimages", []):
-                title = str(image.get("title", ""))
-                if title and title != exclude and title not in found:
-                    found.append(title)
-    return found

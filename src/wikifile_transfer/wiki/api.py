@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -185,6 +186,10 @@ class ApiClient:
         self.host = urlsplit(api_url).netloc
         self._logged_in = False
         self._csrf: str | None = None
+        # One token fetch at a time: threads that find no token wait for the first one's. Concurrent
+        # fetches right after a login each write new token secrets into the session, and all but the
+        # last token then meet "badtoken" (seen on the testbed with four transfers at once).
+        self._csrf_lock = threading.Lock()
         self._userinfo: UserInfo | None = None
 
     # --- plumbing -------------------------------------------------------------------------------
@@ -357,13 +362,14 @@ class ApiClient:
         self, params: Mapping[str, object], files: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
         """POST with the CSRF token; on ``badtoken`` (session renewed server-side) fetch a new one once."""
+        token = self.csrf_token()
         try:
-            return self.post({**params, "token": self.csrf_token()}, files)
+            return self.post({**params, "token": token}, files)
         except ApiError as err:
             if err.code != "badtoken":
                 raise
         log.info("%s: badtoken, fetching a new CSRF token", self.host)
-        return self.post({**params, "token": self.csrf_token(refresh=True)}, files)
+        return self.post({**params, "token": self.csrf_token(refresh=True, stale=token)}, files)
 
     def query_continue(self, params: Mapping[str, object]) -> Iterator[dict[str, Any]]:
         """Yield each full response of a query, following ``continue`` until the wiki has no more."""
@@ -424,16 +430,24 @@ class ApiClient:
             raise LoginError(self.host, username, detail=str(reason))
         self._logged_in = True
 
-    def csrf_token(self, *, refresh: bool = False) -> str:
-        """The CSRF token, cached. ``+\\`` is the anonymous token: writing with it would be anonymous."""
-        if self._csrf is None or refresh:
+    def csrf_token(self, *, refresh: bool = False, stale: str | None = None) -> str:
+        """The CSRF token, cached and fetched by one thread at a time. ``refresh`` fetches a new one,
+        unless ``stale`` (the token that failed) was already replaced by another thread meanwhile.
+        ``+\\`` is the anonymous token: writing with it would be anonymous."""
+        cached = self._csrf
+        if cached is not None and not refresh:
+            return cached
+        with self._csrf_lock:
+            cached = self._csrf
+            if cached is not None and (not refresh or (stale is not None and cached != stale)):
+                return cached
             body = self.get({"action": "query", "meta": "tokens", "type": "csrf"})
             token = str(body.get("query", {}).get("tokens", {}).get("csrftoken", ""))
             if not token or token == ANON_TOKEN:
                 self._csrf = None
                 raise NotLoggedInError(self.host, detail="anonymous CSRF token")
             self._csrf = token
-        return self._csrf
+            return token
 
     def userinfo(self, *, refresh: bool = False) -> UserInfo:
         """Name, rights, groups and rate limits of the current account (cached)."""

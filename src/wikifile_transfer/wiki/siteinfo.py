@@ -113,6 +113,9 @@ class SiteInfo:
     shared_repos: tuple[str, ...]
     interwiki: Mapping[str, str]
     generator: str = field(default="", compare=False)
+    shared_repo_apis: tuple[str, ...] = ()
+    """The api.php of each shared file repository (Commons for a Wikipedia), from ``filerepoinfo``'s
+    ``scriptDirUrl``: the duplicate checks ask those wikis too, without a request of their own."""
 
     @cached_property
     def _namespace_names(self) -> dict[str, int]:
@@ -317,7 +320,23 @@ def parse_siteinfo(data: Mapping[str, Any], *, default_scheme: str = "https", so
         ),
         interwiki=interwiki,
         generator=_str(general, "generator"),
+        shared_repo_apis=shared_repo_apis(query.get("repos"), default_scheme),
     )
+
+
+def shared_repo_apis(repos: object, default_scheme: str = "https") -> tuple[str, ...]:
+    """The api.php URLs of the non-local repositories of a ``filerepoinfo`` answer (``scriptDirUrl`` +
+    ``/api.php``; a protocol-relative one gets ``default_scheme``). Repositories without a script
+    directory (plain foreign file folders) have no API to ask and are left out."""
+    apis: list[str] = []
+    for repo in _list_of_maps(repos):
+        script = repo.get("scriptDirUrl")
+        if _flag(repo, "local") or not isinstance(script, str) or not script:
+            continue
+        if script.startswith("//"):
+            script = f"{default_scheme}:{script}"
+        apis.append(script.rstrip("/") + "/api.php")
+    return tuple(apis)
 
 
 def fetch_siteinfo(api: ApiClient) -> SiteInfo:
