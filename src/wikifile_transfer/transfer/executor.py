@@ -18,7 +18,7 @@ import socket
 import tempfile
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -28,8 +28,9 @@ from wikifile_transfer.errors import ApiError, UploadError
 from wikifile_transfer.i18n import msg
 from wikifile_transfer.transfer.followups import run_follow_ups
 from wikifile_transfer.transfer.model import FileVersion, FollowUpStatus, Status, TransferPlan, TransferResult
+from wikifile_transfer.transfer.prefetch import Fetch, Fetched, Prefetcher, discard
 from wikifile_transfer.transfer.target import TargetState, fetch_target_state
-from wikifile_transfer.wiki.download import download
+from wikifile_transfer.wiki.download import Downloaded, download
 from wikifile_transfer.wiki.site import Wiki
 from wikifile_transfer.wiki.upload import UploadResult, upload
 from wikifile_transfer.wikitext.provenance import format_timestamp
@@ -176,13 +177,16 @@ class Executor:
             else:
                 state = fetch_target_state(self.target_wiki, plan.target_title)
         remove_orphaned_run_dirs(self.settings.temp_dir or Path(tempfile.gettempdir()))
-        with tempfile.TemporaryDirectory(prefix=run_dir_prefix(), dir=self.settings.temp_dir) as workdir:
+        with (
+            tempfile.TemporaryDirectory(prefix=run_dir_prefix(), dir=self.settings.temp_dir) as workdir,
+            Prefetcher(self._fetcher(plan, Path(workdir)), self._reserve) as prefetch,
+        ):
             for index, version in enumerate(plan.source.versions):
                 present = self._present_versions(plan, state)
                 if index < present:
                     result.skipped.append(version)
                     continue
-                outcome = self._upload_version(plan, index, version, Path(workdir), state)
+                outcome = self._upload_version(plan, index, version, Path(workdir), state, prefetch=prefetch)
                 result.uploaded.append(version)
                 result.steps.append(f"upload-version-{index + 1}")
                 state = self._state_after_upload(plan, state, version, outcome)
@@ -228,55 +232,90 @@ class Executor:
             raise UploadError(plan.target_title, key="wft-error-target-diverged")
         return len(state.sha1s)
 
+    def _reserve(self, nbytes: int) -> AbstractContextManager[None]:
+        space = self.settings.space
+        return space.reserve(nbytes) if space is not None else nullcontext()
+
+    def _fetcher(self, plan: TransferPlan, workdir: Path) -> Fetch:
+        """Download a version of ``plan`` into ``workdir``: checked against its sha1 and size, capped at
+        what the target accepts."""
+
+        def fetch(version: FileVersion, on_progress: Callable[[int], None]) -> Downloaded:
+            accepted = self.target_wiki.siteinfo().max_upload_size or 1 << 62
+            return download(
+                self.source_wiki.api.http,
+                version.url,
+                dest_dir=workdir,
+                max_bytes=min(self.settings.max_download_bytes, accepted),
+                expected_sha1=version.sha1,
+                expected_size=version.size,
+                on_progress=on_progress,
+            )
+
+        return fetch
+
     def _upload_version(
-        self, plan: TransferPlan, index: int, version: FileVersion, workdir: Path, state: TargetState
+        self,
+        plan: TransferPlan,
+        index: int,
+        version: FileVersion,
+        workdir: Path,
+        state: TargetState,
+        *,
+        prefetch: Prefetcher,
     ) -> UploadResult:
+        """Download (or take the prefetched copy of) one version and upload it; while it uploads, the
+        next version downloads (``transfer.prefetch``)."""
         total = len(plan.source.versions)
         self.listener.step("wft-step-download", str(index + 1), str(total))
-        space = self.settings.space
-        with space.reserve(version.size) if space is not None else nullcontext():
-            return self._download_and_upload(plan, index, version, workdir, state)
+        fetched = prefetch.take(index)
+        if fetched is None:
+            hold = ExitStack()  # the temp space of this version, held until its file is deleted
+            try:
+                hold.enter_context(self._reserve(version.size))
+                downloaded = self._fetcher(plan, workdir)(
+                    version, lambda done: self.listener.bytes_down(done, version.size)
+                )
+            except BaseException:
+                hold.close()
+                raise
+            fetched = Fetched(downloaded, hold)
+        else:
+            self.listener.bytes_down(version.size, version.size)
+        try:
+            if index + 1 < total:
+                prefetch.start(index + 1, plan.source.versions[index + 1])
+            return self._upload(plan, index, version, fetched.downloaded, state)
+        finally:
+            discard(fetched)
 
-    def _download_and_upload(
-        self, plan: TransferPlan, index: int, version: FileVersion, workdir: Path, state: TargetState
+    def _upload(
+        self, plan: TransferPlan, index: int, version: FileVersion, downloaded: Downloaded, state: TargetState
     ) -> UploadResult:
         total = len(plan.source.versions)
-        limit = min(self.settings.max_download_bytes, self.target_wiki.siteinfo().max_upload_size or 1 << 62)
-        downloaded = download(
-            self.source_wiki.api.http,
-            version.url,
-            dest_dir=workdir,
-            max_bytes=limit,
-            expected_sha1=version.sha1,
-            expected_size=version.size,
-            on_progress=lambda done: self.listener.bytes_down(done, version.size),
-        )
-        try:
-            self.listener.step("wft-step-upload", str(index + 1), str(total))
-            first = index == 0
-            accept: frozenset[str] = frozenset()
-            if first and state.page_exists:
-                accept = frozenset({"page-exists"})
-            elif not first:
-                accept = NEW_VERSION_WARNINGS
-            min_chunk = self.target_wiki.siteinfo().min_chunk_size
-            chunk = max(self.settings.chunk_size, min_chunk)
+        self.listener.step("wft-step-upload", str(index + 1), str(total))
+        first = index == 0
+        accept: frozenset[str] = frozenset()
+        if first and state.page_exists:
+            accept = frozenset({"page-exists"})
+        elif not first:
+            accept = NEW_VERSION_WARNINGS
+        min_chunk = self.target_wiki.siteinfo().min_chunk_size
+        chunk = max(self.settings.chunk_size, min_chunk)
 
-            def send() -> UploadResult:
-                return upload(
-                    self.target_wiki.api,
-                    downloaded.path,
-                    plan.target_name,
-                    text=plan.page_text,
-                    comment=plan.summary if first else self._version_comment(plan, version),
-                    chunk_size=chunk if downloaded.size > chunk else None,
-                    accept_warnings=accept,
-                    on_progress=self.listener.bytes_up,
-                )
+        def send() -> UploadResult:
+            return upload(
+                self.target_wiki.api,
+                downloaded.path,
+                plan.target_name,
+                text=plan.page_text,
+                comment=plan.summary if first else self._version_comment(plan, version),
+                chunk_size=chunk if downloaded.size > chunk else None,
+                accept_warnings=accept,
+                on_progress=self.listener.bytes_up,
+            )
 
-            outcome = send() if first else self._reupload(send)
-        finally:
-            downloaded.path.unlink(missing_ok=True)
+        outcome = send() if first else self._reupload(send)
         if outcome.result != "Success":
             warnings = ", ".join(sorted(outcome.warnings))
             raise UploadError(plan.target_title, warnings, key="wft-error-upload-warnings")
