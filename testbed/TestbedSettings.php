@@ -9,9 +9,9 @@
  *
  * Run-time switches: BASE/<wiki>/runtime.json is read on every request. Each key starting with
  * "wg" replaces that global; "tbFakeLag": N makes requests with maxlag < N fail (ApiMaxLagInfo
- * hook). "tbHttpError" and "tbLatencyMs" are handled by router.php. Write {} to reset. Keys starting with "_" are
- * ignored (conftest's runtime_switch adds a "_nonce" so that every write starts fresh rate-limit
- * counters).
+ * hook). "tbHttpError" and "tbLatencyMs" are handled by router.php. Write {} to reset. Keys
+ * starting with "_" are ignored (conftest's runtime_switch adds a "_nonce" so that every write starts
+ * fresh rate-limit counters).
  */
 
 if ( !defined( 'MEDIAWIKI' ) ) {
