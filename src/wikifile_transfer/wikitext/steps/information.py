@@ -223,7 +223,8 @@ def _own_work(code: Wikicode, loose: str, report: StepReport) -> bool:
     for template in templates_in(code):
         if _SELF_LICENCE.search(name_key(template_name(template))):
             return True
-    return any(_OWN_WORK.search(str(node)) for node in code.filter_text(recursive=False))
+    # the top-level Text nodes, as filter_text(recursive=False) lists them
+    return any(_OWN_WORK.search(str(node)) for node in code.nodes if isinstance(node, Text))
 
 
 def _source(code: Wikicode, ctx: ConvertContext, loose: str, report: StepReport) -> str:

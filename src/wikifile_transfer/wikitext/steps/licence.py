@@ -10,6 +10,7 @@ knows what to fix; FtCG's PotentialProblems only warn (FtCG showed them as a war
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -93,7 +94,8 @@ def gate(
         if non_free is not None:
             report.blocks.append(Note("wft-block-non-free", (non_free,)))
     if rules.good_templates:
-        candidates = [*original.templates, *renamed.values(), *result_templates]
+        # lazily: the result is walked only when neither the page nor a rename had a Good template
+        candidates = itertools.chain(original.templates, renamed.values(), result_templates)
         if _first(candidates, rules.good_templates) is None:
             sample = ", ".join(sorted(rules.good_templates)[:5])
             report.blocks.append(Note("wft-block-no-licence", (sample, str(len(rules.good_templates)))))

@@ -13,7 +13,7 @@ Also home to the small tree helpers the other steps share (name handling, langua
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import babel.localedata
@@ -271,12 +271,16 @@ def _copy_to_commons_excluded(rules: RuleSet, text: str) -> bool:
 
 
 def remove_templates(
-    code: Wikicode, ctx: ConvertContext, report: StepReport, text: str | None = None
+    code: Wikicode,
+    ctx: ConvertContext,
+    report: StepReport,
+    text: str | None = None,
+    templates: list[Template] | None = None,
 ) -> None:
     """Remove every template named in Remove (or matching CopyToCommonsRegex), nested ones included,
     with the line break after it; the removed text goes to ``report.removed``.
 
-    ``text``: ``str(code)`` when the caller has it (it saves serialising the tree for the pre-test).
+    ``text`` and ``templates``: ``str(code)`` and ``templates_in(code)`` when the caller has them.
     Templates are tested before their nested ones, and in the text they had when the step began."""
     rules = ctx.rules
     remove = {name_key(n) for n in rules.remove_templates}
@@ -287,12 +291,19 @@ def remove_templates(
         rules, str(code) if text is None else text
     )
 
+    def removed(node: Template) -> bool:
+        return name_key(template_name(node)) in remove or (
+            copy_to_commons and _is_copy_to_commons(node, rules, report, warned)
+        )
+
+    # the same tests in the order the visit makes them: when no template is to go, the visit (which
+    # copies every node list) would change nothing. (An unusable CopyToCommonsRegex warns once either way.)
+    if not any(removed(t) for t in (templates_in(code) if templates is None else templates)):
+        return
+
     def visit(container: Wikicode) -> None:
         for node in list(container.nodes):
-            if isinstance(node, Template) and (
-                name_key(template_name(node)) in remove
-                or (copy_to_commons and _is_copy_to_commons(node, rules, report, warned))
-            ):
+            if isinstance(node, Template) and removed(node):
                 name = template_name(node)
                 report.removed.append(remove_with_newline(container, node))
                 report.changes.append(Note("wft-change-template-removed", (name,)))
@@ -380,12 +391,15 @@ def _map_params(template: Template, prules: tuple[ParamRule, ...], lang: str) ->
         template.add(prule.target, prule.add_if_missing or "", before=first)
 
 
-def transfer_templates(code: Wikicode, ctx: ConvertContext, report: StepReport) -> dict[str, str]:
-    """Apply Transfer rules to every template (nested ones too); returns old name → new name."""
+def transfer_templates(
+    code: Wikicode, ctx: ConvertContext, report: StepReport, templates: list[Template] | None = None
+) -> dict[str, str]:
+    """Apply Transfer rules to every template (nested ones too); returns old name → new name.
+    ``templates``: ``templates_in(code)``, when the caller has it."""
     renamed: dict[str, str] = {}
     if not ctx.rules.transfer:
         return renamed
-    for template in templates_in(code):
+    for template in templates_in(code) if templates is None else templates:
         rule = ctx.rules.transfer_rule(template_name(template))
         if rule is None:
             continue
@@ -506,8 +520,11 @@ def localise_missing_templates(code: Wikicode, ctx: ConvertContext, report: Step
             report.warnings.append(Note("wft-warn-template-missing", (name,)))
 
 
-def used_template_names(code: Wikicode) -> Iterable[str]:
-    return (template_name(t) for t in templates_in(code))
+def used_template_names(code: Wikicode) -> Iterator[str]:
+    """The names of the templates of ``code``, walked when the first is asked for (the licence gate
+    often needs none of them)."""
+    for template in templates_in(code):
+        yield template_name(template)
 
 
 def clean_templates(
@@ -522,9 +539,13 @@ def clean_templates(
     # serialised once for Remove's pre-test and, when Remove and Transfer leave it as it is, for the
     # replacements (both note every change they make to the text in report.changes)
     text = str(code) if rules.copy_to_commons or rules.replacements else None
+    # for Remove, and for Transfer when Remove removed nothing
+    templates = (
+        templates_in(code) if rules.remove_templates or rules.copy_to_commons or rules.transfer else []
+    )
     before = len(report.changes)
-    remove_templates(code, ctx, report, text)
-    renamed = transfer_templates(code, ctx, report)
+    remove_templates(code, ctx, report, text, templates)
+    renamed = transfer_templates(code, ctx, report, templates if len(report.changes) == before else None)
     if rules.replacements:
         if text is None or len(report.changes) != before:
             text = str(code)
