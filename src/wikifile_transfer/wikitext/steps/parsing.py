@@ -78,7 +78,7 @@ class _Builder(Builder):
         kind = type(token)
         if kind is tk.Text:
             return _text(token.get("text"))  # Builder: Text(token.text)
-        handler = _HANDLERS.get(kind)
+        handler = _FAST_HANDLERS.get(kind)
         if handler is not None:
             return handler(self, token)
         return super()._handle_token(token)
@@ -186,7 +186,7 @@ class _Builder(Builder):
         raise ParserError("_handle_comment() missed a close token")
 
 
-_HANDLERS: Final = {
+_FAST_HANDLERS: Final = {
     tk.TemplateOpen: _Builder._handle_template,
     tk.WikilinkOpen: _Builder._handle_wikilink,
     tk.HeadingStart: _Builder._handle_heading,
