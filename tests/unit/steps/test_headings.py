@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import mwparserfromhell
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from steps_fakes import context
 
 from wikifile_transfer.wikitext.rules.model import RuleSet
 from wikifile_transfer.wikitext.steps.base import StepReport
-from wikifile_transfer.wikitext.steps.headings import normalize_headings
+from wikifile_transfer.wikitext.steps.headings import _visible, normalize_headings
 
 
 def _run(rules: RuleSet, text: str) -> tuple[str, StepReport]:
@@ -80,3 +82,14 @@ def test_standard_headings_are_never_changed_again() -> None:
 def test_nested_headings_in_templates_are_left_alone() -> None:
     text = "{{Box|\n== Summary ==\n}}"
     assert _run(RuleSet(), text)[0] == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", " ", "\n", "\n\n\n", ":", "''b''", "[[c|d]]", "{{e}}", "&amp;"]), max_size=8
+    )
+)
+def test_visible_text_is_strip_code(parts: list[str]) -> None:
+    title = mwparserfromhell.parse("".join(parts))
+    assert _visible(title) == title.strip_code()

@@ -33,6 +33,7 @@ import re2
 
 from wikifile_transfer.errors import WftError
 from wikifile_transfer.i18n import Message
+from wikifile_transfer.wikitext.rules.literals import excluded, required_literals
 from wikifile_transfer.wikitext.rules.model import RuleError
 
 MAX_PATTERN_LENGTH: Final = 10_000
@@ -482,6 +483,13 @@ class Template:
         return {p.group for p in self.pieces if isinstance(p, GroupRef) and isinstance(p.group, str)}
 
 
+@functools.lru_cache(maxsize=1024)
+def _parsed_template(template: str) -> Template:
+    """``Template.parse``, once per replacement text (a rule set's few replacements run on every page;
+    a ``Template`` is immutable). A text that cannot be parsed raises every time, as before."""
+    return Template.parse(template)
+
+
 # --- the engine ------------------------------------------------------------------------------------
 
 
@@ -533,12 +541,19 @@ class SafeRegex:
     longer than ``MAX_TEXT_LENGTH`` with ``RegexInputTooLargeError``.
     """
 
-    __slots__ = ("_regex", "pattern")
+    __slots__ = ("_regex", "needs", "pattern")
 
     def __init__(self, pattern: str, *, case_sensitive: bool = False) -> None:
         """Compile an RE2 ``pattern``; raises ``re2.error`` (use ``compile_rule`` to get a RuleError)."""
         self.pattern = pattern
         self._regex = re2.compile(pattern, _options(case_sensitive))
+        self.needs = required_literals(pattern)  # words one of which every match contains (literals.py)
+
+    def excluded_by(self, folded: str) -> bool:
+        """True when a text whose ``casefold()`` is ``folded`` (or any part of such a text) cannot hold
+        a match, because it lacks every word the pattern requires: the caller may skip RE2 altogether.
+        False says nothing. Pure Python substring tests, no call into RE2."""
+        return excluded(self.needs, folded)
 
     @property
     def groups(self) -> int:
@@ -548,8 +563,12 @@ class SafeRegex:
     def groupindex(self) -> dict[str, int]:
         return {str(k): int(v) for k, v in self._regex.groupindex.items()}
 
-    def search(self, text: str, pos: int = 0) -> SafeMatch | None:
+    def search(self, text: str, pos: int = 0, *, folded: str | None = None) -> SafeMatch | None:
+        """The first match from ``pos`` on. ``folded``: ``text.casefold()``, when the caller has it for
+        several patterns; a text without the pattern's required words is then answered without RE2."""
         check_text(text)
+        if folded is not None and excluded(self.needs, folded):
+            return None
         match = self._regex.search(text, pos)
         return None if match is None else SafeMatch(match)
 
@@ -571,10 +590,11 @@ class SafeRegex:
 
     def check_template(self, template: str) -> Template:
         """Parse ``template`` and make sure every group it names exists (``ReplacementError`` if not)."""
-        parsed = Template.parse(template)
+        parsed = _parsed_template(template)
         if parsed.max_group() > self.groups:
             raise ReplacementError("wft-replacement-no-group", parsed.max_group(), self.groups)
-        missing = sorted(parsed.names() - set(self.groupindex))
+        names = parsed.names()
+        missing = sorted(names - set(self.groupindex)) if names else []
         if missing:
             raise ReplacementError("wft-replacement-no-named-group", missing[0])
         return parsed

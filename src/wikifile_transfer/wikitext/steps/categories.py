@@ -15,7 +15,7 @@ from typing import Any
 from mwparserfromhell.nodes import Comment, Text, Wikilink
 
 from wikifile_transfer.wikitext.steps.base import ConvertContext, Note, StepReport
-from wikifile_transfer.wikitext.steps.templates import walk
+from wikifile_transfer.wikitext.steps.templates import nodes_in, text_in_place
 
 Wikicode = Any
 
@@ -41,8 +41,13 @@ def category_prefixes(ctx: ConvertContext) -> set[str]:
 
 def find_categories(code: Wikicode, prefixes: set[str]) -> list[CategoryLink]:
     """Category links (``[[:Category:X]]`` is a link, not a categorisation, and is skipped)."""
+    return categories_among([n for n in nodes_in(code) if isinstance(n, Wikilink)], prefixes)
+
+
+def categories_among(links: list[Wikilink], prefixes: set[str]) -> list[CategoryLink]:
+    """``find_categories`` on the links of a tree, for a caller that walked the tree for more."""
     found = []
-    for link in [n for n in walk(code) if isinstance(n, Wikilink)]:
+    for link in links:
         title = str(link.title).strip()
         if title.startswith(":") or ":" not in title or "{" in title:
             continue
@@ -60,7 +65,8 @@ def _strip_namespace(title: str) -> str:
 
 
 def _write(link: Wikilink, namespace: str, name: str) -> None:
-    link.title = Text(f"{namespace}:{name}")
+    if not text_in_place(link.title, f"{namespace}:{name}"):
+        link.title = Text(f"{namespace}:{name}")
 
 
 def localise_categories(code: Wikicode, ctx: ConvertContext, report: StepReport) -> None:

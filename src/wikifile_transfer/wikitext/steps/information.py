@@ -12,20 +12,22 @@ uses only facts: the loose text, EXIF or upload dates, the original uploader, th
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
-import mwparserfromhell
 from mwparserfromhell.nodes import Comment, Heading, Tag, Template, Text, Wikilink
 from mwparserfromhell.nodes.extras import Parameter
 
-from wikifile_transfer.wikitext.rules.model import name_key
+from wikifile_transfer.wikitext.rules.model import InformationNames, name_key
 from wikifile_transfer.wikitext.steps.base import ConvertContext, Note, StepReport
 from wikifile_transfer.wikitext.steps.headings import FILEDESC
+from wikifile_transfer.wikitext.steps.parsing import parse
 from wikifile_transfer.wikitext.steps.templates import (
     set_template_name,
     template_name,
     templates_in,
+    text_in_place,
     wrap_language,
 )
 
@@ -45,16 +47,22 @@ _NUMBER = re.compile(r"(\d+(?:\.\d+)?)(?:\s*/\s*(\d+(?:\.\d+)?))?")
 _MAGIC_WORD = re.compile(r"^__[A-Z]+__$")
 
 
-def _information_keys(ctx: ConvertContext) -> set[str]:
+def _information_keys(ctx: ConvertContext) -> frozenset[str]:
+    return _information_keys_of(ctx.rules.information.template, ctx.rules.target_information)
+
+
+@functools.lru_cache(maxsize=64)
+def _information_keys_of(local: str, target: str) -> frozenset[str]:
     # FtCG allows a regex alternative ("Information|Info") for the local template name
-    names = {name_key(n) for n in ctx.rules.information.template.split("|") if n.strip()}
-    names.add(name_key(ctx.rules.target_information))
-    return names
+    names = {name_key(n) for n in local.split("|") if n.strip()}
+    names.add(name_key(target))
+    return frozenset(names)
 
 
-def _param_names(ctx: ConvertContext) -> dict[str, str]:
-    """name_key of a local or canonical parameter name → the canonical name."""
-    names = ctx.rules.information
+@functools.lru_cache(maxsize=64)
+def _param_names(names: InformationNames) -> dict[str, str]:
+    """name_key of a local or canonical parameter name → the canonical name (cached per rule set's
+    names: callers only read it)."""
     local = (
         names.description,
         names.date,
@@ -70,35 +78,77 @@ def _param_names(ctx: ConvertContext) -> dict[str, str]:
 
 def find_information(code: Wikicode, ctx: ConvertContext) -> list[Template]:
     keys = _information_keys(ctx)
-    return [t for t in code.filter_templates(recursive=False) if name_key(template_name(t)) in keys]
+    # the top-level templates, as ``filter_templates(recursive=False)`` lists them
+    return [t for t in code.nodes if isinstance(t, Template) and name_key(template_name(t)) in keys]
 
 
 def map_information(code: Wikicode, ctx: ConvertContext, report: StepReport) -> bool:
     """Rename the local Information template and its parameters; wrap the description. Returns whether
     the page has an Information template at all."""
     found = find_information(code, ctx)
-    mapping = _param_names(ctx)
-    target = ctx.rules.target_information
+    mapping = _param_names(ctx.rules.information)
     for template in found:
-        before = str(template)
-        if name_key(template_name(template)) != name_key(target):
-            set_template_name(template, target)
-        for param in template.params:
-            if not param.showkey:
-                continue
-            canonical = mapping.get(name_key(str(param.name)))
-            if canonical is None:
-                continue
-            if str(param.name).strip() != canonical:
-                old = str(param.name)
-                core = old.strip()
-                lead = old[: len(old) - len(old.lstrip())]
-                param.name = Text(lead + canonical + old[len(lead) + len(core) :])
-            if canonical == "description" and ctx.rules.target_language_templates:
-                wrap_language(param.value, ctx.source_lang)
-        if str(template) != before:
+        if _map_template(template, ctx, mapping):
             report.changes.append(Note("wft-change-information-mapped", (template_name(template),)))
     return bool(found)
+
+
+_Edits = dict[tuple[int, str], str]
+"""A part of a template before it was edited: (-1, "name") for the template's name, (i, "name") and
+(i, "value") for its i-th parameter's."""
+
+
+def _map_template(template: Template, ctx: ConvertContext, mapping: dict[str, str]) -> bool:
+    """Map one Information template in place; True when its text changed.
+
+    Whether the text changed is decided without serialising the template twice: every edit changes the
+    text of one part (a new name differs from the old one, a wrapped value is longer), whose text before
+    the edit is kept. One edit, or a change of length, is a change of text; only when several edits add
+    up to the same length is the text compared with the one rebuilt from the parts as they were.
+    """
+    target = ctx.rules.target_information
+    edits: _Edits = {}
+    growth = 0
+    if name_key(template_name(template)) != name_key(target):
+        old_name = str(template.name)
+        set_template_name(template, target)
+        edits[(-1, "name")] = old_name
+        growth += len(str(template.name)) - len(old_name)
+    for index, param in enumerate(template.params):
+        if not param.showkey:
+            continue
+        old = str(param.name)
+        canonical = mapping.get(name_key(old))
+        if canonical is None:
+            continue
+        core = old.strip()
+        if core != canonical:
+            lead = old[: len(old) - len(old.lstrip())]
+            renamed = lead + canonical + old[len(lead) + len(core) :]
+            if not text_in_place(param.name, renamed):
+                param.name = Text(renamed)
+            edits[(index, "name")] = old
+            growth += len(canonical) - len(core)
+        if canonical == "description" and ctx.rules.target_language_templates:
+            value = str(param.value)
+            if wrap_language(param.value, ctx.source_lang):
+                edits[(index, "value")] = value
+                growth += len(str(param.value)) - len(value)
+    if not edits:
+        return False
+    return len(edits) == 1 or growth != 0 or str(template) != _text_before(template, edits)
+
+
+def _text_before(template: Template, edits: _Edits) -> str:
+    """The template's text as it was before ``edits`` (as ``Template.__str__`` writes it)."""
+    parts = ["{{", edits.get((-1, "name"), str(template.name))]
+    for index, param in enumerate(template.params):
+        parts.append("|")
+        if param.showkey:
+            parts += [edits.get((index, "name"), str(param.name)), "="]
+        parts.append(edits.get((index, "value"), str(param.value)))
+    parts.append("}}")
+    return "".join(parts)
 
 
 # ------------------------------------------------------------------------------------------ generation
@@ -173,7 +223,8 @@ def _own_work(code: Wikicode, loose: str, report: StepReport) -> bool:
     for template in templates_in(code):
         if _SELF_LICENCE.search(name_key(template_name(template))):
             return True
-    return any(_OWN_WORK.search(str(node)) for node in code.filter_text(recursive=False))
+    # the top-level Text nodes, as filter_text(recursive=False) lists them
+    return any(_OWN_WORK.search(str(node)) for node in code.nodes if isinstance(node, Text))
 
 
 def _source(code: Wikicode, ctx: ConvertContext, loose: str, report: StepReport) -> str:
@@ -273,7 +324,7 @@ def generate_information(code: Wikicode, ctx: ConvertContext, report: StepReport
     new_region = "\n".join(kept)
     if end < len(code.nodes):  # a heading follows: leave an empty line above it
         new_region = new_region.rstrip("\n") + "\n\n"
-    code.nodes[start:end] = mwparserfromhell.parse(new_region).nodes
+    code.nodes[start:end] = parse(new_region).nodes
     report.changes.append(Note("wft-change-information-generated", (ctx.rules.target_information,)))
 
 

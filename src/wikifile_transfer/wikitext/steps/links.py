@@ -15,7 +15,7 @@ from typing import Any
 from mwparserfromhell.nodes import Text, Wikilink
 
 from wikifile_transfer.wikitext.steps.base import ConvertContext, Note, StepReport
-from wikifile_transfer.wikitext.steps.templates import language_codes, walk
+from wikifile_transfer.wikitext.steps.templates import language_codes, nodes_in, text_in_place
 
 Wikicode = Any
 
@@ -140,7 +140,7 @@ def prefix_links(code: Wikicode, ctx: ConvertContext, report: StepReport) -> Non
     categories = {_norm(n) for n in (*ctx.category_namespace_names, ctx.target_category_namespace)}
     categories.add("category")
     count = 0
-    for link in [n for n in walk(code) if isinstance(n, Wikilink)]:
+    for link in [n for n in nodes_in(code) if isinstance(n, Wikilink)]:
         title = str(link.title)
         new = _new_title(title, ctx, namespaces, categories)
         if new is None:
@@ -150,7 +150,8 @@ def prefix_links(code: Wikicode, ctx: ConvertContext, report: StepReport) -> Non
             return
         if link.text is None:
             link.text = Text(title.strip().lstrip(":").strip())  # plain: titles hold no markup
-        link.title = Text(f":{ctx.interwiki_prefix}:{new}")
+        if not text_in_place(link.title, f":{ctx.interwiki_prefix}:{new}"):
+            link.title = Text(f":{ctx.interwiki_prefix}:{new}")
         count += 1
     if count:
         report.changes.append(Note("wft-change-links-prefixed", (str(count),)))

@@ -23,8 +23,6 @@ Information is target-named and wrapped, links carry their prefix, categories ar
 
 from __future__ import annotations
 
-import mwparserfromhell
-
 from wikifile_transfer.wikitext.rules.saferegex import check_text
 from wikifile_transfer.wikitext.steps.base import ConvertContext, Converted, StepReport, rule_error_note
 from wikifile_transfer.wikitext.steps.categories import localise_categories
@@ -33,6 +31,7 @@ from wikifile_transfer.wikitext.steps.information import information_step
 from wikifile_transfer.wikitext.steps.layout import tidy
 from wikifile_transfer.wikitext.steps.licence import gate, survey
 from wikifile_transfer.wikitext.steps.links import prefix_links
+from wikifile_transfer.wikitext.steps.parsing import parse
 from wikifile_transfer.wikitext.steps.templates import clean_templates, used_template_names
 
 
@@ -43,7 +42,7 @@ def convert(text: str, ctx: ConvertContext) -> Converted:
     check_text(text)
     report = StepReport()
     report.warnings.extend(rule_error_note(error) for error in ctx.rules.errors)
-    code = mwparserfromhell.parse(text)
+    code = parse(text)  # mwparserfromhell.parse, faster (parsing.py)
     original = survey(text, code, ctx)
     normalize_headings(code, ctx, report)
     code, renamed = clean_templates(code, ctx, report)

@@ -13,18 +13,24 @@ Also home to the small tree helpers the other steps share (name handling, langua
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import babel.localedata
-import mwparserfromhell
-from mwparserfromhell.nodes import Comment, Template, Text
+from mwparserfromhell.nodes import Comment, HTMLEntity, Template, Text, Wikilink
 from mwparserfromhell.nodes.extras import Parameter
 from mwparserfromhell.smart_list import SmartList
 from mwparserfromhell.wikicode import Wikicode as Wikicode_
 
-from wikifile_transfer.wikitext.rules.model import ParamRule, RuleError, RuleSet, TransferRule, name_key
-from wikifile_transfer.wikitext.rules.saferegex import ReplacementError, compile_rule, rule_error
+from wikifile_transfer.wikitext.rules.model import (
+    ParamRule,
+    RegexRule,
+    RuleError,
+    RuleSet,
+    TransferRule,
+    name_key,
+)
+from wikifile_transfer.wikitext.rules.saferegex import ReplacementError, check_text, compile_rule, rule_error
 from wikifile_transfer.wikitext.steps.base import (
     ConvertContext,
     Note,
@@ -32,6 +38,7 @@ from wikifile_transfer.wikitext.steps.base import (
     StepReport,
     rule_error_note,
 )
+from wikifile_transfer.wikitext.steps.parsing import parse
 
 Wikicode = Any  # mwparserfromhell is untyped
 
@@ -84,24 +91,59 @@ def language_codes() -> frozenset[str]:
     return frozenset(codes)
 
 
-def walk(code: Wikicode) -> Iterator[Any]:
+# nodes without children (``Node.__children__`` yields nothing for them): ``nodes_in`` does not ask
+_LEAVES = frozenset({Text, Comment, HTMLEntity})
+
+
+def nodes_in(code: Wikicode) -> list[Any]:
     """Every node of the tree, depth first, nested ones (template parameters, link labels) included.
 
-    Cheaper than ``filter_*(recursive=True)``, which indexes every node; steps call it on the live tree.
+    Cheaper than ``filter_*(recursive=True)``, which indexes every node, and than a recursive generator
+    (one generator object per node: most of the steps' time went there); steps call it on the live tree.
     """
+    found: list[Any] = []
+    _collect(code, found)
+    return found
+
+
+def _collect(code: Wikicode, found: list[Any]) -> None:
+    """Pre-order, children in ``Node.__children__`` order (spelt out for the common kinds: a generator
+    per node is what made the walk slow)."""
+    append = found.append
     for node in code.nodes:
-        yield node
-        for child in node.__children__():
-            yield from walk(child)
+        append(node)
+        kind = type(node)
+        if kind in _LEAVES:
+            continue
+        if kind is Template:
+            _collect(node.name, found)
+            for param in node.params:
+                if param.showkey:
+                    _collect(param.name, found)
+                _collect(param.value, found)
+        elif kind is Wikilink:
+            _collect(node.title, found)
+            if node.text is not None:
+                _collect(node.text, found)
+        else:
+            for child in node.__children__():
+                _collect(child, found)
+
+
+def walk(code: Wikicode) -> Iterator[Any]:
+    """``nodes_in`` as an iterator (the list is made first, so the tree may change while it runs)."""
+    return iter(nodes_in(code))
 
 
 def templates_in(code: Wikicode) -> list[Template]:
-    return [n for n in walk(code) if isinstance(n, Template)]
+    return [n for n in nodes_in(code) if isinstance(n, Template)]
 
 
 def template_name(template: Template) -> str:
     """The name as written, without surrounding whitespace or ``_``."""
-    return str(template.name).strip().replace("_", " ")
+    nodes = template.name.nodes
+    name = nodes[0].value if len(nodes) == 1 and type(nodes[0]) is Text else str(template.name)
+    return name.strip().replace("_", " ")
 
 
 def set_template_name(template: Template, new: str) -> None:
@@ -110,7 +152,20 @@ def set_template_name(template: Template, new: str) -> None:
     stripped = old.strip()
     lead = old[: len(old) - len(old.lstrip())]
     trail = old[len(lead) + len(stripped) :]
-    template.name = Text(lead + new + trail)  # a Text node: no re-parse of a plain name
+    if not text_in_place(template.name, lead + new + trail):
+        template.name = Text(lead + new + trail)  # a Text node: no re-parse of a plain name
+
+
+def text_in_place(code: Wikicode, value: str) -> bool:
+    """Give ``code`` (a name, a title) the plain text ``value`` when it is one Text node already, by
+    changing that node: the same tree as assigning ``Text(value)`` to the attribute that holds
+    ``code``, without the setter's ``parse_anything`` (whose imports cost more than the rest of a
+    rename). False when ``code`` is anything else: the caller assigns then."""
+    nodes = code.nodes
+    if len(nodes) == 1 and type(nodes[0]) is Text:
+        nodes[0].value = value
+        return True
+    return False
 
 
 def is_language_template(template: Template) -> bool:
@@ -203,20 +258,52 @@ def _is_copy_to_commons(template: Template, rules: RuleSet, report: StepReport, 
     return regex.match(str(template)) is not None or regex.fullmatch(template_name(template)) is not None
 
 
-def remove_templates(code: Wikicode, ctx: ConvertContext, report: StepReport) -> None:
+def _copy_to_commons_excluded(rules: RuleSet, text: str) -> bool:
+    """True when no template of the page ``text`` can match CopyToCommonsRegex, by the literal
+    pre-test (``SafeRegex.excluded_by``): neither in a template's text nor in its name with ``_`` as
+    space. Sound because, when a template is tested, its text is still a part of ``text`` (its own
+    nested removals come after it, see ``remove_templates``), and its name a part of that. An unusable
+    pattern is never excluded here: ``_is_copy_to_commons`` must still warn about it."""
+    regex = compile_rule(rules.copy_to_commons or "", "CopyToCommonsRegex")
+    if isinstance(regex, RuleError):
+        return False
+    return regex.excluded_by(text.casefold()) and regex.excluded_by(text.replace("_", " ").casefold())
+
+
+def remove_templates(
+    code: Wikicode,
+    ctx: ConvertContext,
+    report: StepReport,
+    text: str | None = None,
+    templates: list[Template] | None = None,
+) -> None:
     """Remove every template named in Remove (or matching CopyToCommonsRegex), nested ones included,
-    with the line break after it; the removed text goes to ``report.removed``."""
+    with the line break after it; the removed text goes to ``report.removed``.
+
+    ``text`` and ``templates``: ``str(code)`` and ``templates_in(code)`` when the caller has them.
+    Templates are tested before their nested ones, and in the text they had when the step began."""
     rules = ctx.rules
     remove = {name_key(n) for n in rules.remove_templates}
     if not remove and not rules.copy_to_commons:
         return
     warned: set[str] = set()
+    copy_to_commons = bool(rules.copy_to_commons) and not _copy_to_commons_excluded(
+        rules, str(code) if text is None else text
+    )
+
+    def removed(node: Template) -> bool:
+        return name_key(template_name(node)) in remove or (
+            copy_to_commons and _is_copy_to_commons(node, rules, report, warned)
+        )
+
+    # the same tests in the order the visit makes them: when no template is to go, the visit (which
+    # copies every node list) would change nothing. (An unusable CopyToCommonsRegex warns once either way.)
+    if not any(removed(t) for t in (templates_in(code) if templates is None else templates)):
+        return
 
     def visit(container: Wikicode) -> None:
         for node in list(container.nodes):
-            if isinstance(node, Template) and (
-                name_key(template_name(node)) in remove or _is_copy_to_commons(node, rules, report, warned)
-            ):
+            if isinstance(node, Template) and removed(node):
                 name = template_name(node)
                 report.removed.append(remove_with_newline(container, node))
                 report.changes.append(Note("wft-change-template-removed", (name,)))
@@ -237,12 +324,15 @@ def _param_key(param: Any) -> str:
 def _rename_param(param: Any, target: str) -> None:
     if not param.showkey:
         param.showkey = True
-        param.name = Text(target)
+        if not text_in_place(param.name, target):
+            param.name = Text(target)
         return
     old = str(param.name)
     core = old.strip()
     lead = old[: len(old) - len(old.lstrip())]
-    param.name = Text(lead + target + old[len(lead) + len(core) :])
+    new = lead + target + old[len(lead) + len(core) :]
+    if not text_in_place(param.name, new):
+        param.name = Text(new)
 
 
 def apply_transfer(template: Template, rule: TransferRule, lang: str) -> bool:
@@ -301,12 +391,15 @@ def _map_params(template: Template, prules: tuple[ParamRule, ...], lang: str) ->
         template.add(prule.target, prule.add_if_missing or "", before=first)
 
 
-def transfer_templates(code: Wikicode, ctx: ConvertContext, report: StepReport) -> dict[str, str]:
-    """Apply Transfer rules to every template (nested ones too); returns old name → new name."""
+def transfer_templates(
+    code: Wikicode, ctx: ConvertContext, report: StepReport, templates: list[Template] | None = None
+) -> dict[str, str]:
+    """Apply Transfer rules to every template (nested ones too); returns old name → new name.
+    ``templates``: ``templates_in(code)``, when the caller has it."""
     renamed: dict[str, str] = {}
     if not ctx.rules.transfer:
         return renamed
-    for template in templates_in(code):
+    for template in templates_in(code) if templates is None else templates:
         rule = ctx.rules.transfer_rule(template_name(template))
         if rule is None:
             continue
@@ -329,6 +422,12 @@ def _placeholders(replacement: str, ctx: ConvertContext) -> str:
     )
 
 
+def _warn_uploader_unknown(rule: RegexRule, origin: str, ctx: ConvertContext, report: StepReport) -> None:
+    """A matching rule that writes the original uploader, who is not known."""
+    if "%%OriginalUploader%%" in rule.replacement and not ctx.facts.original_uploader:
+        report.warnings.append(Note("wft-warn-uploader-unknown", (origin,)))
+
+
 def apply_replacements(text: str, ctx: ConvertContext, report: StepReport) -> str:
     """Run the FtCG Replacement rules, then the SelfLicenseReplacement ones, on the text, in order.
 
@@ -337,22 +436,29 @@ def apply_replacements(text: str, ctx: ConvertContext, report: StepReport) -> st
     """
     rules = ctx.rules.replacements
     ordered = [r for r in rules if not r.self_licence] + [r for r in rules if r.self_licence]
+    folded = text.casefold()  # for the literal pre-test of each rule (SafeRegex.excluded_by)
     for rule in ordered:
         origin = rule.origin or rule.pattern
         regex = compile_rule(rule.pattern, origin)
         if isinstance(regex, RuleError):
             report.warnings.append(rule_error_note(regex))
             continue
-        if regex.search(text) is None:
+        if regex.excluded_by(folded):
+            check_text(text)  # what the search would have raised for a text over the size cap
             continue
-        if "%%OriginalUploader%%" in rule.replacement and not ctx.facts.original_uploader:
-            report.warnings.append(Note("wft-warn-uploader-unknown", (origin,)))
+        # one pass: the replaced spans say whether the rule matched (a search first doubled the cost)
         try:
             new, spans = regex.sub_spans(_placeholders(rule.replacement, ctx), text)
         except ReplacementError as err:  # a RuleSet built in code, not checked by a loader
+            if regex.search(text) is None:
+                continue
+            _warn_uploader_unknown(rule, origin, ctx, report)
             problem = rule_error(origin, "wft-rule-error-bad-replacement", err.message)
             report.warnings.append(rule_error_note(problem))
             continue
+        if not spans:
+            continue
+        _warn_uploader_unknown(rule, origin, ctx, report)
         if new == text:
             continue
         report.removed.extend(s for s in spans if s)
@@ -360,6 +466,7 @@ def apply_replacements(text: str, ctx: ConvertContext, report: StepReport) -> st
         if rule.self_licence:
             report.self_licensed = True
         text = new
+        folded = text.casefold()
     return text
 
 
@@ -413,8 +520,11 @@ def localise_missing_templates(code: Wikicode, ctx: ConvertContext, report: Step
             report.warnings.append(Note("wft-warn-template-missing", (name,)))
 
 
-def used_template_names(code: Wikicode) -> Iterable[str]:
-    return (template_name(t) for t in templates_in(code))
+def used_template_names(code: Wikicode) -> Iterator[str]:
+    """The names of the templates of ``code``, walked when the first is asked for (the licence gate
+    often needs none of them)."""
+    for template in templates_in(code):
+        yield template_name(template)
 
 
 def clean_templates(
@@ -425,12 +535,22 @@ def clean_templates(
     Returns the (possibly re-parsed) tree and the Transfer renames (the licence gate accepts a Good
     template under either name).
     """
-    remove_templates(code, ctx, report)
-    renamed = transfer_templates(code, ctx, report)
-    if ctx.rules.replacements:
-        text = str(code)
+    rules = ctx.rules
+    # serialised once for Remove's pre-test and, when Remove and Transfer leave it as it is, for the
+    # replacements (both note every change they make to the text in report.changes)
+    text = str(code) if rules.copy_to_commons or rules.replacements else None
+    # for Remove, and for Transfer when Remove removed nothing
+    templates = (
+        templates_in(code) if rules.remove_templates or rules.copy_to_commons or rules.transfer else []
+    )
+    before = len(report.changes)
+    remove_templates(code, ctx, report, text, templates)
+    renamed = transfer_templates(code, ctx, report, templates if len(report.changes) == before else None)
+    if rules.replacements:
+        if text is None or len(report.changes) != before:
+            text = str(code)
         new = apply_replacements(text, ctx, report)
         if new != text:
-            code = mwparserfromhell.parse(new)
+            code = parse(new)
     localise_missing_templates(code, ctx, report)
     return code, renamed
