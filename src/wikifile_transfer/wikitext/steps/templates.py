@@ -130,11 +130,6 @@ def _collect(code: Wikicode, found: list[Any]) -> None:
                 _collect(child, found)
 
 
-def walk(code: Wikicode) -> Iterator[Any]:
-    """``nodes_in`` as an iterator (the list is made first, so the tree may change while it runs)."""
-    return iter(nodes_in(code))
-
-
 def templates_in(code: Wikicode) -> list[Template]:
     return [n for n in nodes_in(code) if isinstance(n, Template)]
 
