@@ -229,3 +229,9 @@ def test_a_text_over_the_size_cap_is_refused_whole() -> None:
     with pytest.raises(RegexInputTooLargeError) as caught:
         convert("x" * (MAX_TEXT_LENGTH + 1), context(RuleSet(), lookups=OfflineLookups()))
     assert caught.value.params == (str(MAX_TEXT_LENGTH + 1), str(MAX_TEXT_LENGTH))
+
+
+def test_a_nul_character_does_not_cut_the_page() -> None:
+    """mwparserfromhell stops at NUL; the page after it (licence, categories) must not be lost."""
+    out = convert("abc\x00def\n{{GFDL}}\n[[Category:X]]\n", context(RuleSet(), lookups=OfflineLookups()))
+    assert "abc\ufffddef" in out.text and "{{GFDL}}" in out.text and "[[Category:X]]" in out.text

@@ -40,6 +40,9 @@ def convert(text: str, ctx: ConvertContext) -> Converted:
 
     Raises ``RegexInputTooLargeError`` (a WftError) for a text over the size cap, see above."""
     check_text(text)
+    # mwparserfromhell's tokenizer stops at a NUL character and drops the rest of the page. MediaWiki
+    # never stores one (its Unicode clean-up turns C0 controls into U+FFFD), so do the same here.
+    text = text.replace("\x00", "\ufffd")
     report = StepReport()
     report.warnings.extend(rule_error_note(error) for error in ctx.rules.errors)
     code = parse(text)  # mwparserfromhell.parse, faster (parsing.py)
