@@ -9,6 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_PORT ?= 5050
 NPM ?= npm
+PYWIKIBOT := pywikibot==11.9.0 pywikibot-scripts==11.9.0  # bench/pwb.py: the third batch baseline
 FRONTEND := frontend
 FRONTEND_INPUTS := $(shell find $(FRONTEND)/src $(FRONTEND)/public -type f 2>/dev/null) \
 	$(wildcard $(FRONTEND)/index.html $(FRONTEND)/vite.config.ts $(FRONTEND)/tsconfig.json i18n/*.json)
@@ -78,6 +79,8 @@ format: install
 BENCH_ARGS ?=
 bench: install
 	bash testbed/install.sh
+	test -x bench/.pywikibot/bin/python || ($(PYTHON) -m venv bench/.pywikibot && \
+		bench/.pywikibot/bin/pip install --quiet --disable-pip-version-check $(PYWIKIBOT))
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 ## bring up the local wikis, then the app wired to them (bot-password sign-in) on http://127.0.0.1:$(DEMO_PORT)

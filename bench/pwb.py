@@ -2,7 +2,10 @@
 
 pywikibot lives in its own virtual environment (bench/.pywikibot, not a dependency of the project):
 
-    python3.11 -m venv bench/.pywikibot && bench/.pywikibot/bin/pip install pywikibot pywikibot-scripts
+    python3.11 -m venv bench/.pywikibot
+    bench/.pywikibot/bin/pip install pywikibot==11.9.0 pywikibot-scripts==11.9.0
+
+(``make bench`` does this when the folder is missing.)
 
 imagetransfer copies the latest version and the description page of each file, one after another, under
 the same name. The tool has already written those names on the target, so pywikibot transfers copies

@@ -82,6 +82,18 @@ def test_reuploads_are_spaced_into_different_seconds():
     assert len(fake.slept) == 1
 
 
+def test_the_second_version_waits_for_the_second_after_the_first():
+    """MediaWiki sleeps a second inside its write transaction when a re-upload comes within the second of
+    the version before: the executor waits on its side instead, after the first version too."""
+    fake = FakeTime(2000.1)
+    ex = executor(fake)
+    assert ex._first_upload(lambda: SUCCESS) is SUCCESS
+    assert fake.slept == []
+    fake.now = 2000.4
+    ex._reupload(lambda: SUCCESS)
+    assert len(fake.slept) == 1 and int(fake.now) == 2001
+
+
 def test_an_archive_collision_is_retried_in_the_next_second():
     fake = FakeTime(50.0)
     ex = executor(fake)

@@ -315,11 +315,21 @@ class Executor:
                 on_progress=self.listener.bytes_up,
             )
 
-        outcome = send() if first else self._reupload(send)
+        outcome = self._first_upload(send) if first else self._reupload(send)
         if outcome.result != "Success":
             warnings = ", ".join(sorted(outcome.warnings))
             raise UploadError(plan.target_title, warnings, key="wft-error-upload-warnings")
         return outcome
+
+    def _first_upload(self, send: Callable[[], UploadResult]) -> UploadResult:
+        """The first version: its second counts for the next one like any other upload's. MediaWiki
+        meets a re-upload within the second of the version before with ``sleep(1)`` *inside* its write
+        transaction (``LocalFile::recordUpload3``, "fast enough re-uploads would go far in the
+        future"), holding the wiki's locks for that second; waiting here costs the wiki nothing."""
+        try:
+            return send()
+        finally:
+            self._last_upload_second = int(self.clock())
 
     def _reupload(self, send: Callable[[], UploadResult]) -> UploadResult:
         """A new version of an existing file: never in the same second as the previous upload."""
