@@ -258,6 +258,23 @@ def tool_batch(
     return result
 
 
+def floor_and_sequential(
+    bed: Bed, part: str, plan: Path, prefixes: tuple[str, str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The floor (``plan``'s versions, CONCURRENCY files at once), then the sequential baseline (latest
+    versions, one file after another) under target names whose prefix ``prefixes[0]`` becomes
+    ``prefixes[1]``: neither baseline may meet the other's files on the target."""
+    floor = bed.child(f"{part}-floor", "floor", str(plan), str(CONCURRENCY))
+    log(f"{part}: floor {floor['seconds']:.1f} s")
+    seq_plan = json.loads(plan.read_text(encoding="utf-8"))
+    for f in seq_plan["files"]:
+        f["title"] = f["title"].replace(prefixes[0], prefixes[1], 1)
+    plan.write_text(json.dumps(seq_plan), encoding="utf-8")
+    seq = bed.child(f"{part}-sequential", "sequential", str(plan))
+    log(f"{part}: sequential {seq['seconds']:.1f} s")
+    return floor, seq
+
+
 # --- the measurements ----------------------------------------------------------------------------------
 
 
@@ -279,14 +296,7 @@ def bench_batch(bed: Bed, quick: bool, run_id: str) -> dict[str, Any]:
         bed, "batch-importer", imp_titles, "--concurrency", str(CONCURRENCY), account="importer"
     )
     log(f"batch: tool as importer {importer['seconds']:.1f} s, states {importer['states']}")
-    floor = bed.child("batch-floor", "floor", str(plan), str(CONCURRENCY))
-    log(f"batch: floor {floor['seconds']:.1f} s")
-    seq_plan = json.loads(plan.read_text(encoding="utf-8"))
-    for f in seq_plan["files"]:
-        f["title"] = f["title"].replace("Floor", "Sequential", 1)
-    plan.write_text(json.dumps(seq_plan), encoding="utf-8")
-    seq = bed.child("batch-sequential", "sequential", str(plan))
-    log(f"batch: sequential {seq['seconds']:.1f} s")
+    floor, seq = floor_and_sequential(bed, "batch", plan, ("Floor", "Sequential"))
     pwb_s, pwb_reason = pywikibot_imagetransfer(bed, plan)
     log(f"batch: pywikibot {pwb_s} s {pwb_reason or ''}")
     return {
@@ -339,14 +349,7 @@ def bench_remote(bed: Bed, quick: bool, run_id: str, latency_ms: int) -> dict[st
     try:
         tool = tool_batch(bed, "remote-tool", titles, "--concurrency", str(CONCURRENCY))
         log(f"remote: tool (concurrency {CONCURRENCY}) {tool['seconds']:.1f} s, states {tool['states']}")
-        floor = bed.child("remote-floor", "floor", str(plan), str(CONCURRENCY))
-        log(f"remote: floor {floor['seconds']:.1f} s")
-        seq_plan = json.loads(plan.read_text(encoding="utf-8"))
-        for f in seq_plan["files"]:
-            f["title"] = f["title"].replace("Remote floor", "Remote sequential", 1)
-        plan.write_text(json.dumps(seq_plan), encoding="utf-8")
-        seq = bed.child("remote-sequential", "sequential", str(plan))
-        log(f"remote: sequential {seq['seconds']:.1f} s")
+        floor, seq = floor_and_sequential(bed, "remote", plan, ("Remote floor", "Remote sequential"))
         # the same files again under new names on the target (a second batch, twice the concurrency)
         wide = tool_batch(
             bed, "remote-tool-wide", wide_titles, "--concurrency", str(2 * CONCURRENCY), cap=2 * CONCURRENCY

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -68,17 +69,24 @@ def executor(fake: FakeTime) -> Executor:
 SUCCESS = UploadResult(result="Success", filename="X.png")
 
 
+def publish(before_publish: Callable[[], None] | None) -> UploadResult:
+    """An upload whose commit is published at once (the hook runs right before it, as upload() does)."""
+    if before_publish is not None:
+        before_publish()
+    return SUCCESS
+
+
 def test_reuploads_are_spaced_into_different_seconds():
     fake = FakeTime(1000.25)
     ex = executor(fake)
-    assert ex._reupload(lambda: SUCCESS) is SUCCESS
+    assert ex._reupload(publish) is SUCCESS
     assert fake.slept == []  # nothing uploaded before in this run: no wait
     fake.now = 1000.5  # the next version is ready within the same second
-    ex._reupload(lambda: SUCCESS)
+    ex._reupload(publish)
     assert len(fake.slept) == 1
     assert int(fake.now) == 1001
     fake.now = 1003.1  # a slow download: already a later second, no wait
-    ex._reupload(lambda: SUCCESS)
+    ex._reupload(publish)
     assert len(fake.slept) == 1
 
 
@@ -87,11 +95,31 @@ def test_the_second_version_waits_for_the_second_after_the_first():
     the version before: the executor waits on its side instead, after the first version too."""
     fake = FakeTime(2000.1)
     ex = executor(fake)
-    assert ex._first_upload(lambda: SUCCESS) is SUCCESS
+    assert ex._first_upload(publish) is SUCCESS
     assert fake.slept == []
     fake.now = 2000.4
-    ex._reupload(lambda: SUCCESS)
+    ex._reupload(publish)
     assert len(fake.slept) == 1 and int(fake.now) == 2001
+
+
+def test_a_new_version_sends_its_bytes_at_once_and_waits_only_to_publish():
+    """The bytes go to the stash within the second of the version before; only the commit waits."""
+    fake = FakeTime(3000.1)
+    ex = executor(fake)
+    ex._first_upload(publish)
+    sent: list[float] = []
+    published: list[float] = []
+
+    def send(before_publish: Callable[[], None] | None) -> UploadResult:
+        sent.append(fake.now)
+        assert before_publish is not None
+        before_publish()
+        published.append(fake.now)
+        return SUCCESS
+
+    fake.now = 3000.3
+    ex._reupload(send)
+    assert int(sent[0]) == 3000 and int(published[0]) == 3001
 
 
 def test_an_archive_collision_is_retried_in_the_next_second():
@@ -99,8 +127,10 @@ def test_an_archive_collision_is_retried_in_the_next_second():
     ex = executor(fake)
     calls: list[float] = []
 
-    def send() -> UploadResult:
-        calls.append(fake.now)
+    def send(before_publish: Callable[[], None] | None) -> UploadResult:
+        assert before_publish is not None
+        before_publish()
+        calls.append(fake.now)  # when the commit is sent
         if len(calls) == 1:
             raise ApiError("backend-fail-alreadyexists", "The file mwstore://…/archive/… already exists.")
         return SUCCESS
@@ -115,8 +145,9 @@ def test_archive_collisions_are_bounded():
     ex = executor(fake)
     calls = 0
 
-    def send() -> UploadResult:
+    def send(before_publish: Callable[[], None] | None) -> UploadResult:
         nonlocal calls
+        assert before_publish is not None
         calls += 1
         raise ApiError("backend-fail-alreadyexists", "already exists")
 
@@ -130,8 +161,9 @@ def test_other_upload_errors_are_not_retried():
     ex = executor(fake)
     calls = 0
 
-    def send() -> UploadResult:
+    def send(before_publish: Callable[[], None] | None) -> UploadResult:
         nonlocal calls
+        assert before_publish is not None
         calls += 1
         raise ApiError("verification-error", "File extension does not match the MIME type")
 

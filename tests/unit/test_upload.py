@@ -441,6 +441,41 @@ def test_chunked_accepted_exists_warning(api: ApiClient, wiki: FakeWiki, tmp_pat
     assert ["ignorewarnings" in r for r in commits] == [False, True]
 
 
+@pytest.mark.parametrize(("chunk_size", "stash"), [(None, True), (None, False), (1000, True)])
+def test_before_publish_runs_right_before_the_forcing_request(
+    api: ApiClient, wiki: FakeWiki, tmp_path: Path, chunk_size: int | None, stash: bool
+) -> None:
+    """A new version: its bytes reach the wiki first; the hook (the executor's wait for a new second)
+    runs only before the request that makes them a version."""
+    wiki.files["V.png"] = [b"version one"]
+    wiki.stash_on_warning = stash
+    path = make_file(tmp_path, 3000)
+    seen: list[int] = []
+    result = upload(
+        api, path, "V.png", text="t", comment="v2", chunk_size=chunk_size, accept_warnings={"exists"},
+        before_publish=lambda: seen.append(len(wiki.requests)),
+    )  # fmt: skip
+    assert result.result == "Success"
+    (at,) = seen
+    assert "ignorewarnings" not in wiki.requests[at - 1] and wiki.requests[at]["ignorewarnings"] == "1"
+    assert at == len(wiki.requests) - 1
+
+
+def test_before_publish_is_not_called_without_warnings(
+    api: ApiClient, wiki: FakeWiki, tmp_path: Path
+) -> None:
+    seen: list[str] = []
+    upload(
+        api,
+        make_file(tmp_path, 300),
+        "New.png",
+        text="t",
+        comment="c",
+        before_publish=lambda: seen.append("x"),
+    )
+    assert seen == []
+
+
 def test_premature_chunk_warning_is_sent_again(api: ApiClient, wiki: FakeWiki, tmp_path: Path) -> None:
     wiki.chunk_warnings = 1
     path = make_file(tmp_path, 2000)

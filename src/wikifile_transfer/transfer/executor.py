@@ -103,6 +103,9 @@ def retitle_export(xml: bytes, target_title: str) -> bytes:
     return PAGE_TITLE.sub(lambda m: m.group(1) + title + m.group(2), xml, count=1)
 
 
+Send = Callable[[Callable[[], None] | None], UploadResult]
+"""One upload of a version; the argument is called right before the request that publishes it."""
+
 # MediaWiki names the archived copy of the previous version "<upload time, to the second>!<name>": two
 # re-uploads of one file within the same second collide ("backend-fail-alreadyexists") and the second
 # one fails. Versions are therefore spaced into different seconds, and a collision (another actor, a
@@ -303,7 +306,7 @@ class Executor:
         min_chunk = self.target_wiki.siteinfo().min_chunk_size
         chunk = max(self.settings.chunk_size, min_chunk)
 
-        def send() -> UploadResult:
+        def send(before_publish: Callable[[], None] | None = None) -> UploadResult:
             return upload(
                 self.target_wiki.api,
                 downloaded.path,
@@ -313,6 +316,7 @@ class Executor:
                 chunk_size=chunk if downloaded.size > chunk else None,
                 accept_warnings=accept,
                 on_progress=self.listener.bytes_up,
+                before_publish=before_publish,
             )
 
         outcome = self._first_upload(send) if first else self._reupload(send)
@@ -321,22 +325,25 @@ class Executor:
             raise UploadError(plan.target_title, warnings, key="wft-error-upload-warnings")
         return outcome
 
-    def _first_upload(self, send: Callable[[], UploadResult]) -> UploadResult:
+    def _first_upload(self, send: Send) -> UploadResult:
         """The first version: its second counts for the next one like any other upload's. MediaWiki
         meets a re-upload within the second of the version before with ``sleep(1)`` *inside* its write
         transaction (``LocalFile::recordUpload3``, "fast enough re-uploads would go far in the
         future"), holding the wiki's locks for that second; waiting here costs the wiki nothing."""
         try:
-            return send()
+            return send(None)
         finally:
             self._last_upload_second = int(self.clock())
 
-    def _reupload(self, send: Callable[[], UploadResult]) -> UploadResult:
-        """A new version of an existing file: never in the same second as the previous upload."""
+    def _reupload(self, send: Send) -> UploadResult:
+        """A new version of an existing file: never published in the same second as the upload before.
+
+        The wiki answers its first request with the ``exists`` warning and keeps the bytes in the stash;
+        only the commit that follows makes them a version, so only the commit waits for the next second
+        (``before_publish``): the bytes travel meanwhile."""
         for attempt in range(ARCHIVE_RETRIES + 1):
-            self._next_second()
             try:
-                return send()
+                return send(self._next_second)
             except ApiError as error:
                 if error.code != ARCHIVE_COLLISION or attempt == ARCHIVE_RETRIES:
                     raise

@@ -83,8 +83,13 @@ def upload(
     state: ChunkState | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     on_state: Callable[[ChunkState], None] | None = None,
+    before_publish: Callable[[], None] | None = None,
 ) -> UploadResult:
     """Upload ``path`` as ``File:filename``.
+
+    ``before_publish`` is called right before a request that forces accepted warnings (the one that
+    makes the stashed file a version): a new version of a file meets ``exists``, so its bytes go to the
+    stash first and only the commit needs the spacing into a new second (``transfer.executor``).
 
     ``chunk_size=None`` sends files up to DEFAULT_CHUNK_SIZE in one multipart POST and bigger ones in
     chunks of that size; a given ``chunk_size`` (≥ the wiki's minuploadchunksize) always chunks.
@@ -103,6 +108,7 @@ def upload(
         accepted=frozenset(accept_warnings),
         on_progress=on_progress,
         on_state=on_state,
+        before_publish=before_publish,
     )
     if chunk_size is None and state is None and job.size <= DEFAULT_CHUNK_SIZE:
         return job.simple()
@@ -130,6 +136,11 @@ class _Upload:
     accepted: frozenset[str]
     on_progress: Callable[[int, int], None] | None
     on_state: Callable[[ChunkState], None] | None
+    before_publish: Callable[[], None] | None = None
+
+    def publishing(self) -> None:
+        if self.before_publish is not None:
+            self.before_publish()
 
     # --- shared ---------------------------------------------------------------------------------
 
@@ -158,6 +169,7 @@ class _Upload:
         filekey = answer.get("filekey")
         if self.all_accepted(answer) and filekey:
             log.info("accepting upload warnings %s for %s", sorted(answer.get("warnings", {})), self.filename)
+            self.publishing()
             answer = self.commit(str(filekey), ignore=True)
         result = answer.get("result")
         if result not in ("Success", "Warning"):
@@ -184,6 +196,7 @@ class _Upload:
         if self.all_accepted(answer) and not answer.get("filekey"):
             # The wiki could not stash the file for a later commit: send it again, forcing only
             # warnings that were all accepted.
+            self.publishing()
             answer = _upload_answer(self.api.post_with_token({**params, "ignorewarnings": True}, files))
         return self.finish(answer)
 
