@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from wikifile_transfer.accounts.registry import registry_factory_from_env
 from wikifile_transfer.cli.batchprogress import BatchProgress
@@ -145,9 +146,14 @@ def local_user(db: Database) -> int:
 
 
 def batch_items(db: Database, batch_id: int) -> Iterator[Transfer]:
+    """The batch's rows in order, without their plans (page text, versions, description report: tens of
+    kilobytes each, which the report does not show and a thousand-file batch would hold at once)."""
     with db.session() as session:
         yield from session.scalars(
-            select(Transfer).where(Transfer.batch_id == batch_id).order_by(Transfer.position)
+            select(Transfer)
+            .options(defer(Transfer.plan))
+            .where(Transfer.batch_id == batch_id)
+            .order_by(Transfer.position)
         )
 
 
