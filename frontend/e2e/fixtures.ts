@@ -42,11 +42,20 @@ export const test = base.extend<Fixtures>({
 
 export { expect };
 
-/** Waits until no request is in flight, no progress indicator shows, and the fonts are in. */
+/** Waits until no request is in flight, no progress indicator shows, the fonts are in and every finite
+ * transition has ended (a menu fading out is half transparent, and axe then reports its contrast). */
 export async function settle(page: Page): Promise<void> {
   await page.waitForLoadState("networkidle");
   await expect(page.getByRole("progressbar")).toHaveCount(0);
   await page.evaluate(() => document.fonts.ready.then(() => undefined));
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => a.effect?.getComputedTiming().endTime !== Infinity)
+        .map((a) => a.finished.catch(() => undefined)),
+    ).then(() => undefined),
+  );
 }
 
 /** Signs in through the sign-in screen with a testbed user's bot password (default: alice on src). */
