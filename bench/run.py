@@ -275,6 +275,25 @@ def floor_and_sequential(
     return floor, seq
 
 
+def side_by_side(
+    bed: Bed, tool: dict[str, Any], floor: dict[str, Any], seq: dict[str, Any]
+) -> dict[str, Any]:
+    """The tool's time beside the floor's and the sequential baseline's, their ratios, and each run's
+    requests by wiki."""
+    return {
+        "requests": {
+            name: per_host(bed, run["requests"])
+            for name, run in (("tool", tool), ("floor", floor), ("sequential", seq))
+        },
+        "tool_s": round(tool["seconds"], 2),
+        "floor_s": round(floor["seconds"], 2),
+        "sequential_s": round(seq["seconds"], 2),
+        "ratio_to_floor": round(tool["seconds"] / floor["seconds"], 2),
+        "speedup_vs_sequential": round(seq["seconds"] / tool["seconds"], 2),
+        "floor_speedup_vs_sequential": round(seq["seconds"] / floor["seconds"], 2),
+    }
+
+
 # --- the measurements ----------------------------------------------------------------------------------
 
 
@@ -305,12 +324,7 @@ def bench_batch(bed: Bed, quick: bool, run_id: str) -> dict[str, Any]:
         "bytes": nbytes,
         "concurrency": CONCURRENCY,
         "account": "an ordinary uploader (no importupload: the history goes into the description)",
-        "tool_s": round(tool["seconds"], 2),
-        "floor_s": round(floor["seconds"], 2),
-        "sequential_s": round(seq["seconds"], 2),
-        "ratio_to_floor": round(tool["seconds"] / floor["seconds"], 2),
-        "speedup_vs_sequential": round(seq["seconds"] / tool["seconds"], 2),
-        "floor_speedup_vs_sequential": round(seq["seconds"] / floor["seconds"], 2),
+        **side_by_side(bed, tool, floor, seq),
         "pywikibot_s": round(pwb_s, 2) if pwb_s is not None else None,
         "pywikibot_reason": pwb_reason,
         "tool_states": tool["states"],
@@ -322,11 +336,6 @@ def bench_batch(bed: Bed, quick: bool, run_id: str) -> dict[str, Any]:
             "speedup_vs_sequential": round(seq["seconds"] / importer["seconds"], 2),
             "states": importer["states"],
             "requests": per_host(bed, importer["requests"]),
-        },
-        "requests": {
-            "tool": per_host(bed, tool["requests"]),
-            "floor": per_host(bed, floor["requests"]),
-            "sequential": per_host(bed, seq["requests"]),
         },
     }
 
@@ -364,12 +373,7 @@ def bench_remote(bed: Bed, quick: bool, run_id: str, latency_ms: int) -> dict[st
         "versions": nversions,
         "bytes": nbytes,
         "concurrency": CONCURRENCY,
-        "tool_s": round(tool["seconds"], 2),
-        "floor_s": round(floor["seconds"], 2),
-        "sequential_s": round(seq["seconds"], 2),
-        "ratio_to_floor": round(tool["seconds"] / floor["seconds"], 2),
-        "speedup_vs_sequential": round(seq["seconds"] / tool["seconds"], 2),
-        "floor_speedup_vs_sequential": round(seq["seconds"] / floor["seconds"], 2),
+        **side_by_side(bed, tool, floor, seq),
         "tool_states": tool["states"],
         "wide": {
             "concurrency": 2 * CONCURRENCY,
@@ -377,11 +381,6 @@ def bench_remote(bed: Bed, quick: bool, run_id: str, latency_ms: int) -> dict[st
             "speedup_vs_sequential": round(seq["seconds"] / wide["seconds"], 2),
             "states": wide["states"],
             "requests": per_host(bed, wide["requests"]),
-        },
-        "requests": {
-            "tool": per_host(bed, tool["requests"]),
-            "floor": per_host(bed, floor["requests"]),
-            "sequential": per_host(bed, seq["requests"]),
         },
     }
 

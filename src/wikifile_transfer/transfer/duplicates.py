@@ -23,8 +23,8 @@ class Sha1Index:
     """Which files of a wiki have a given SHA-1 as their current version (``list=allimages&aisha1``),
     asked at most once per (wiki, hash) and two hashes a request.
 
-    ``lookup`` keeps the titles in the order the wiki lists them (by name), so ``find`` can return
-    exactly what :func:`find_duplicates` returns. ``workers``: requests in flight at once to one wiki
+    ``lookup`` keeps the titles in the order the wiki lists them (by name), whether a hash was asked as
+    the list or as the generator of its request. ``workers``: requests in flight at once to one wiki
     (the batch's dry run passes the per-wiki cap of the transfers, ``RunnerSettings.target_cap``).
     """
 
@@ -68,7 +68,8 @@ class Sha1Index:
         return found
 
     def find(self, wiki: Wiki, sha1s: Sequence[str], *, exclude: str | None = None) -> list[str]:
-        """What ``find_duplicates(wiki, sha1s, exclude=exclude)`` returns (after :meth:`lookup`)."""
+        """Titles of files on ``wiki`` whose current version has one of ``sha1s`` (other than
+        ``exclude``), in the order the wiki lists them; asks for the hashes not known yet."""
         self.lookup(wiki, sha1s)
         key = api_key(wiki.api_url)
         result: list[str] = []
@@ -83,9 +84,3 @@ def _name_order(title: str) -> str:
     """The sort key of ``img_name``: the name without namespace, spaces as underscores (code-point
     order is UTF-8 byte order)."""
     return title.split(":", 1)[-1].replace(" ", "_")
-
-
-def find_duplicates(wiki: Wiki, sha1s: list[str], *, exclude: str | None = None) -> list[str]:
-    """Titles of files on ``wiki`` whose current version has one of ``sha1s`` (other than ``exclude``),
-    in the order the wiki lists them."""
-    return Sha1Index().find(wiki, sha1s, exclude=exclude)

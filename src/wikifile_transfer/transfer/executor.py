@@ -18,7 +18,7 @@ import socket
 import tempfile
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, ExitStack, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -28,7 +28,7 @@ from wikifile_transfer.errors import ApiError, UploadError
 from wikifile_transfer.i18n import msg
 from wikifile_transfer.transfer.followups import run_follow_ups
 from wikifile_transfer.transfer.model import FileVersion, FollowUpStatus, Status, TransferPlan, TransferResult
-from wikifile_transfer.transfer.prefetch import Fetch, Fetched, Prefetcher, discard
+from wikifile_transfer.transfer.prefetch import Fetch, Prefetcher, discard, fetch_held
 from wikifile_transfer.transfer.target import TargetState, fetch_target_state
 from wikifile_transfer.wiki.download import Downloaded, download
 from wikifile_transfer.wiki.site import Wiki
@@ -272,17 +272,13 @@ class Executor:
         total = len(plan.source.versions)
         self.listener.step("wft-step-download", str(index + 1), str(total))
         fetched = prefetch.take(index)
-        if fetched is None:
-            hold = ExitStack()  # the temp space of this version, held until its file is deleted
-            try:
-                hold.enter_context(self._reserve(version.size))
-                downloaded = self._fetcher(plan, workdir)(
-                    version, lambda done: self.listener.bytes_down(done, version.size)
-                )
-            except BaseException:
-                hold.close()
-                raise
-            fetched = Fetched(downloaded, hold)
+        if fetched is None:  # the temp space of this version stays held until its file is deleted
+            fetched = fetch_held(
+                self._fetcher(plan, workdir),
+                self._reserve,
+                version,
+                lambda done: self.listener.bytes_down(done, version.size),
+            )
         else:
             self.listener.bytes_down(version.size, version.size)
         try:

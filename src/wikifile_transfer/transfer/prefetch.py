@@ -99,20 +99,31 @@ class Prefetcher:
         discard(fetched)
 
     def _download(self, version: FileVersion) -> Fetched:
-        hold = ExitStack()
-        try:
-            hold.enter_context(self._reserve(version.size))
-            if self._cancel.is_set():
-                raise Cancelled(version.sha1)
-            downloaded = self._fetch(version, self._check_cancel)
-        except BaseException:
-            hold.close()
-            raise
-        return Fetched(downloaded, hold)
+        return fetch_held(self._fetch_unless_cancelled, self._reserve, version, self._check_cancel)
+
+    def _fetch_unless_cancelled(self, version: FileVersion, on_progress: Callable[[int], None]) -> Downloaded:
+        if self._cancel.is_set():  # the space came after the transfer stopped
+            raise Cancelled(version.sha1)
+        return self._fetch(version, on_progress)
 
     def _check_cancel(self, _done: int) -> None:
         if self._cancel.is_set():
             raise Cancelled
+
+
+def fetch_held(
+    fetch: Fetch, reserve: Reserve, version: FileVersion, on_progress: Callable[[int], None]
+) -> Fetched:
+    """Reserve the version's temp space, then download it; the space stays held in the result (released
+    at once when the download fails)."""
+    hold = ExitStack()
+    try:
+        hold.enter_context(reserve(version.size))
+        downloaded = fetch(version, on_progress)
+    except BaseException:
+        hold.close()
+        raise
+    return Fetched(downloaded, hold)
 
 
 def discard(fetched: Fetched) -> None:
